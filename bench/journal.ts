@@ -1,0 +1,178 @@
+/**
+ * Journal append throughput per durability mode, on the built output:
+ * `npx tsc -p tsconfig.build.json && node dist/bench/journal.js [--records N] [--rounds N] [--no-write]`.
+ *
+ * Each round emits audit log records through the real logs SDK with the JournalLogRecordProcessor
+ * (the path the SDK uses), yielding to the event loop every 1000 records as an async agent would,
+ * and stops the clock when `journal.flush()` resolved, i.e. when every record is durable per the
+ * mode. The same loop is timed with the SDK alone (no processor) and with pino writing JSON lines
+ * to a file, for ratios. Results go to docs/benchmarks.md between `<!-- journal:start -->` and
+ * `<!-- journal:end -->`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import pino from 'pino';
+import { Journal } from '../src/journal/Journal.js';
+import type { JournalDurability } from '../src/journal/Journal.js';
+import { JournalLogRecordProcessor } from '../src/processors/JournalLogRecordProcessor.js';
+import { JournalSpanProcessor } from '../src/processors/JournalSpanProcessor.js';
+
+const repository = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const RECORDS = Number(values.records);
+const ROUNDS = Number(values.rounds);
+const resource = resourceFromAttributes({ 'service.name': 'bench', 'service.version': '1.0.0' });
+const scratch = mkdtempSync(join(repository, '.cache-bench-journal-'));
+
+const yieldNow = (): Promise<void> => new Promise((done) => setImmediate(done));
+
+function attributesFor(index: number): Record<string, string | number> {
+  return {
+    'audit.event.id': `0193a7c2-7b1e-7c3d-9f00-${String(index).padStart(12, '0')}`,
+    'audit.event.type': 'tool.end',
+    'audit.outcome': 'success',
+    'audit.duration': 0.0123,
+    'gen_ai.workflow.name': 'research-swarm',
+    'gen_ai.agent.name': 'researcher',
+    'gen_ai.tool.name': 'web_search',
+  };
+}
+
+interface Measurement {
+  readonly recordsPerSecond: number;
+  readonly bytesPerRecord: number;
+}
+
+function directorySize(directory: string): number {
+  return readdirSync(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
+}
+
+async function journalLogs(durability: JournalDurability | 'sdk-only', records: number, round: number): Promise<Measurement> {
+  const directory = join(scratch, `${durability}-${round}`);
+  const journal = durability === 'sdk-only' ? undefined : new Journal({ directory, durability, compressClosedSegments: false, maxBytes: 64 * 1024 ** 3 });
+  const provider = new LoggerProvider({ resource, processors: journal ? [new JournalLogRecordProcessor({ journal })] : [] });
+  const logger = provider.getLogger('swarmtrail', '0.1.0');
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < records; index++) {
+    logger.emit({ eventName: 'audit.tool.end', body: 'tool finished', attributes: attributesFor(index) });
+    if (index % 1000 === 999) await yieldNow();
+  }
+  await journal?.flush();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bytes = journal ? directorySize(directory) : 0;
+  await journal?.shutdown();
+  await provider.shutdown();
+  rmSync(directory, { recursive: true, force: true });
+  return { recordsPerSecond: records / seconds, bytesPerRecord: bytes / records };
+}
+
+async function journalSpans(records: number, round: number): Promise<Measurement> {
+  const directory = join(scratch, `spans-${round}`);
+  const journal = new Journal({ directory, compressClosedSegments: false, maxBytes: 64 * 1024 ** 3 });
+  const provider = new TracerProvider({ resource, spanProcessors: [new JournalSpanProcessor({ journal })] });
+  const tracer = provider.getTracer('swarmtrail', '0.1.0');
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < records; index++) {
+    tracer.startSpan('execute_tool web_search', { attributes: attributesFor(index) }).end();
+    if (index % 1000 === 999) await yieldNow();
+  }
+  await journal.flush();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bytes = directorySize(directory);
+  await journal.shutdown();
+  await provider.shutdown();
+  rmSync(directory, { recursive: true, force: true });
+  return { recordsPerSecond: records / seconds, bytesPerRecord: bytes / records };
+}
+
+async function pinoFile(records: number, round: number): Promise<Measurement> {
+  const file = join(scratch, `pino-${round}.log`);
+  const destination = pino.destination({ dest: file, sync: false, minLength: 4096 });
+  const logger = pino({ base: { 'service.name': 'bench' } }, destination);
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < records; index++) {
+    logger.info(attributesFor(index), 'tool finished');
+    if (index % 1000 === 999) await yieldNow();
+  }
+  await new Promise<void>((done) => destination.flush(() => done()));
+  destination.flushSync();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bytes = statSync(file).size;
+  destination.end();
+  return { recordsPerSecond: records / seconds, bytesPerRecord: bytes / records };
+}
+
+async function median(run: (round: number) => Promise<Measurement>): Promise<Measurement> {
+  const results: Measurement[] = [];
+  for (let round = 0; round < ROUNDS; round++) results.push(await run(round));
+  results.sort((a, b) => a.recordsPerSecond - b.recordsPerSecond);
+  return results[Math.floor(results.length / 2)];
+}
+
+const format = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  try {
+    const recordModeRecords = Math.max(1000, Math.floor(RECORDS / 100));
+    const rows: [string, number, Measurement, string][] = [];
+    const sdkOnly = await median((round) => journalLogs('sdk-only', RECORDS, round));
+    const pinoResult = await median((round) => pinoFile(RECORDS, round));
+    const batch = await median((round) => journalLogs('batch', RECORDS, round));
+    rows.push(['logs, durability `batch` (default: fsync per batch)', RECORDS, batch, batch.recordsPerSecond >= 100_000 ? '>= 100k/s: met' : '>= 100k/s: NOT met']);
+    rows.push(['logs, durability `none` (no fsync)', RECORDS, await median((round) => journalLogs('none', RECORDS, round)), '']);
+    rows.push(['logs, durability `record` (fsync per record)', recordModeRecords, await median((round) => journalLogs('record', recordModeRecords, round)), '']);
+    rows.push(['spans, durability `batch`', RECORDS, await median((round) => journalSpans(RECORDS, round)), '']);
+    rows.push(['logs SDK alone, no journal (baseline)', RECORDS, sdkOnly, '']);
+    rows.push(['pino to a file, async (baseline)', RECORDS, pinoResult, '']);
+
+    const table = [
+      `Append throughput: records emitted through the SDK until \`journal.flush()\` resolved (durable per the mode), yielding every 1000 records; median of ${ROUNDS} rounds on 2 shared cores (${cpus()[0]?.model ?? 'unknown CPU'}), ext4 on a virtual disk, Node ${process.version}. Audit records carry 7 attributes.`,
+      '',
+      '| Path | Records | Records/s | Bytes/record on disk | vs pino | Target |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+      ...rows.map(
+        ([name, count, result, target]) =>
+          `| ${name} | ${format(count)} | ${format(result.recordsPerSecond)} | ${result.bytesPerRecord ? format(result.bytesPerRecord) : '-'} | ${(result.recordsPerSecond / pinoResult.recordsPerSecond).toFixed(2)}x | ${target} |`,
+      ),
+      '',
+      'Reproduce: `npx tsc -p tsconfig.build.json && node dist/bench/journal.js` (options: `--records N`, `--rounds N`, `--no-write`).',
+    ].join('\n');
+    console.log(table);
+    if (values['no-write'] !== true) writeResults(table);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function writeResults(table: string): void {
+  const file = join(repository, 'docs', 'benchmarks.md');
+  const START = '<!-- journal:start -->';
+  const END = '<!-- journal:end -->';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const section = `${START}\n${table}\n${END}`;
+  const startAt = text.indexOf(START);
+  const endAt = text.indexOf(END);
+  if (startAt !== -1 && endAt > startAt) text = text.slice(0, startAt) + section + text.slice(endAt + END.length);
+  else text = `${text.trimEnd()}\n\n## Journal append throughput\n\n${section}\n`;
+  writeFileSync(file, text);
+  console.log(`wrote ${file}`);
+}
+
+await main();

@@ -1,0 +1,107 @@
+import { context, logs, SeverityNumber, type AnyValue, type Attributes, type Logger } from '@opentelemetry/api';
+import {
+  ATTR_AUDIT_EVENT_ID,
+  ATTR_AUDIT_EVENT_TYPE,
+  ATTR_AUDIT_OUTCOME,
+  ATTR_AUDIT_RUN_ID,
+  ATTR_GEN_AI_AGENT_ID,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_WORKFLOW_NAME,
+  AUDIT_OUTCOME_FAILURE,
+  AUDIT_OUTCOME_SUCCESS,
+} from '../semconv.js';
+import { reportFailure } from '../internal/failures.js';
+import { uuidV7 } from '../internal/ids.js';
+import { toAttributeValue, truncateString } from '../internal/serialize.js';
+import { instrumentationSettings } from './config.js';
+import { scopeOf, type AuditScope } from './scope.js';
+import { INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION } from './withSpan.js';
+
+/** Fields every audit event accepts. */
+export interface AuditEventFields {
+  /** `audit.outcome`, e.g. `success`, `failure`, `denied`. Default `success`. */
+  readonly outcome?: string;
+  /** Human-readable summary; becomes the log record body. Default derived from the type. */
+  readonly message?: string;
+  /** Severity. Default INFO, or WARN for outcomes other than success. */
+  readonly severity?: SeverityNumber;
+  /** Extra attributes; values of any type are serialised safely. Default none. */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+let cachedLogger: Logger | undefined;
+function logger(): Logger {
+  cachedLogger ??= logs.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION);
+  return cachedLogger;
+}
+
+/** @internal */
+export function resetLoggerCache(): void {
+  cachedLogger = undefined;
+}
+
+/** @internal Adds the enclosing run/agent/tool identity to an audit record's attributes. */
+export function addScopeAttributes(attributes: Attributes, scope: AuditScope | undefined): void {
+  if (scope === undefined) return;
+  if (scope.runId !== undefined) attributes[ATTR_AUDIT_RUN_ID] = scope.runId;
+  if (scope.workflowName !== undefined) attributes[ATTR_GEN_AI_WORKFLOW_NAME] = scope.workflowName;
+  if (scope.agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = scope.agentName;
+  if (scope.agentId !== undefined) attributes[ATTR_GEN_AI_AGENT_ID] = scope.agentId;
+  if (scope.toolName !== undefined) attributes[ATTR_GEN_AI_TOOL_NAME] = scope.toolName;
+  if (scope.toolCallId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = scope.toolCallId;
+}
+
+const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
+  [SeverityNumber.DEBUG]: 'DEBUG',
+  [SeverityNumber.INFO]: 'INFO',
+  [SeverityNumber.WARN]: 'WARN',
+  [SeverityNumber.ERROR]: 'ERROR',
+  [SeverityNumber.FATAL]: 'FATAL',
+};
+
+/**
+ * Emits one audit event as an OTel log record correlated with the active span, and returns its
+ * `audit.event.id` (empty when the SDK is disabled). Never throws.
+ */
+export function emitAuditEvent(type: string, fields: AuditEventFields = {}): string {
+  if (instrumentationSettings().disabled) return '';
+  try {
+    const id = uuidV7();
+    const outcome = fields.outcome ?? AUDIT_OUTCOME_SUCCESS;
+    const limits = instrumentationSettings().limits;
+    const attributes: Attributes = {};
+    if (fields.attributes !== undefined) {
+      for (const key of Object.keys(fields.attributes)) {
+        const value = toAttributeValue(fields.attributes[key], limits);
+        if (value !== undefined) attributes[key] = value;
+      }
+    }
+    const ctx = context.active();
+    addScopeAttributes(attributes, scopeOf(ctx));
+    attributes[ATTR_AUDIT_EVENT_TYPE] = type;
+    attributes[ATTR_AUDIT_EVENT_ID] = id;
+    attributes[ATTR_AUDIT_OUTCOME] = outcome;
+    const severity =
+      fields.severity ??
+      (outcome === AUDIT_OUTCOME_SUCCESS
+        ? SeverityNumber.INFO
+        : outcome === AUDIT_OUTCOME_FAILURE
+          ? SeverityNumber.ERROR
+          : SeverityNumber.WARN);
+    const body: AnyValue = truncateString(fields.message ?? `${type} (${outcome})`, limits.maxStringLength);
+    logger().emit({
+      eventName: `audit.${type}`,
+      severityNumber: severity,
+      severityText: SEVERITY_TEXT[severity] ?? SeverityNumber[severity],
+      body,
+      attributes,
+      context: ctx,
+    });
+    return id;
+  } catch (error) {
+    reportFailure('audit', `could not emit audit event ${type}`, error);
+    return '';
+  }
+}

@@ -1,0 +1,158 @@
+import {
+  ROOT_CONTEXT,
+  SeverityNumber,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Logger,
+} from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { addScopeAttributes } from '../instrument/audit.js';
+import { scopeOf, type AuditScope } from '../instrument/scope.js';
+import { reportFailure } from '../internal/failures.js';
+import { uuidV7 } from '../internal/ids.js';
+import {
+  ATTR_AUDIT_DURATION,
+  ATTR_AUDIT_EVENT_ID,
+  ATTR_AUDIT_EVENT_TYPE,
+  ATTR_AUDIT_OUTCOME,
+  ATTR_AUDIT_RUN_ID,
+  ATTR_AUDIT_SPAN_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_WORKFLOW_NAME,
+  AUDIT_EVENT_TYPE_AGENT_END,
+  AUDIT_EVENT_TYPE_LLM_END,
+  AUDIT_EVENT_TYPE_RUN_END,
+  AUDIT_EVENT_TYPE_TOOL_END,
+  AUDIT_OUTCOME_FAILURE,
+  AUDIT_OUTCOME_SUCCESS,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+  GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW,
+} from '../semconv.js';
+
+/** Options for {@link AuditSpanProcessor}. */
+export interface AuditSpanProcessorOptions {
+  /** Where the audit records go: a logger of the provider whose processors export them. */
+  readonly logger: Logger;
+}
+
+/** Content keys never copied into the compact record; they stay on the span, if captured at all. */
+const CONTENT_KEYS = new Set([
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+]);
+
+function eventTypeOf(operation: unknown): string | undefined {
+  switch (operation) {
+    case undefined:
+      return undefined;
+    case GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW:
+      return AUDIT_EVENT_TYPE_RUN_END;
+    case GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT:
+      return AUDIT_EVENT_TYPE_AGENT_END;
+    case GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL:
+      return AUDIT_EVENT_TYPE_TOOL_END;
+    default:
+      // chat, text_completion, generate_content, embeddings, retrieval…: an inference call.
+      return typeof operation === 'string' ? AUDIT_EVENT_TYPE_LLM_END : undefined;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
+}
+
+function subjectOf(type: string, attributes: Attributes, spanName: string): string {
+  switch (type) {
+    case AUDIT_EVENT_TYPE_RUN_END:
+      return `run ${String(attributes[ATTR_GEN_AI_WORKFLOW_NAME] ?? spanName)}`;
+    case AUDIT_EVENT_TYPE_AGENT_END:
+      return `agent ${String(attributes[ATTR_GEN_AI_AGENT_NAME] ?? spanName)}`;
+    case AUDIT_EVENT_TYPE_TOOL_END:
+      return `tool ${String(attributes[ATTR_GEN_AI_TOOL_NAME] ?? spanName)}`;
+    default:
+      return `${String(attributes[ATTR_GEN_AI_OPERATION_NAME])} ${String(attributes[ATTR_GEN_AI_REQUEST_MODEL] ?? '')}`.trim();
+  }
+}
+
+/**
+ * Turns every run, agent, tool and LLM span that ends into one compact audit record (outcome,
+ * duration, key attributes), so the audit log alone tells the whole story even where traces are
+ * kept for days and logs for years. Works for GenAI spans from any instrumentation.
+ */
+export class AuditSpanProcessor implements SpanProcessor {
+  private readonly logger: Logger;
+  // The enclosing run/agent is known only when the span starts (from its parent context).
+  private readonly scopes = new WeakMap<object, AuditScope>();
+
+  constructor(options: AuditSpanProcessorOptions) {
+    this.logger = options.logger;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    const scope = scopeOf(parentContext);
+    if (scope !== undefined) this.scopes.set(span, scope);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    try {
+      const type = eventTypeOf(span.attributes[ATTR_GEN_AI_OPERATION_NAME]);
+      if (type === undefined) return;
+      const failed = span.status.code === SpanStatusCode.ERROR;
+      const outcome = failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS;
+      const seconds = span.duration[0] + span.duration[1] / 1e9;
+      const attributes: Attributes = {};
+      addScopeAttributes(attributes, this.scopes.get(span));
+      for (const key of Object.keys(span.attributes)) {
+        if ((key.startsWith('gen_ai.') && !CONTENT_KEYS.has(key)) || key === ATTR_ERROR_TYPE) {
+          attributes[key] = span.attributes[key];
+        }
+      }
+      const spanContext = span.spanContext();
+      attributes[ATTR_AUDIT_RUN_ID] ??= spanContext.traceId;
+      attributes[ATTR_AUDIT_EVENT_TYPE] = type;
+      attributes[ATTR_AUDIT_EVENT_ID] = uuidV7();
+      attributes[ATTR_AUDIT_OUTCOME] = outcome;
+      attributes[ATTR_AUDIT_DURATION] = seconds;
+      attributes[ATTR_AUDIT_SPAN_NAME] = span.name;
+      const subject = subjectOf(type, span.attributes, span.name);
+      const errorType = span.attributes[ATTR_ERROR_TYPE];
+      const body = failed
+        ? `${subject} failed${errorType === undefined ? '' : ` (${String(errorType)})`} after ${formatDuration(seconds)}`
+        : `${subject} succeeded in ${formatDuration(seconds)}`;
+      this.logger.emit({
+        eventName: `audit.${type}`,
+        timestamp: span.endTime,
+        severityNumber: failed ? SeverityNumber.ERROR : SeverityNumber.INFO,
+        severityText: failed ? 'ERROR' : 'INFO',
+        body,
+        attributes,
+        context: trace.setSpanContext(ROOT_CONTEXT, spanContext),
+      });
+    } catch (error) {
+      reportFailure('AuditSpanProcessor', `could not emit the audit record of span ${span.name}`, error);
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,603 @@
+/**
+ * The Redactor: the redaction policy compiled once into one combined pattern pass, applied to
+ * strings, structured values (objects, arrays, JSON held in strings) and attribute maps.
+ * It never echoes any part of what it matched, and fails closed: a value it cannot inspect
+ * (too long, too deep, too many values, or a detector error) is replaced whole and counted.
+ */
+import { createHmac } from 'node:crypto';
+import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
+import {
+  BUILT_IN_DETECTORS,
+  CONTENT_KEYS,
+  EMAIL_KIND,
+  IP_ADDRESS_DETECTORS,
+  KEYED_KINDS,
+  SECRET_KEY_NAME_RULES,
+  WEAK_KEY_NAME_PATTERN,
+  type Detector,
+  type DetectorSection,
+} from './detectors.js';
+import {
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_NODES,
+  DEFAULT_MAX_STRING_LENGTH,
+  FAIL_CLOSED_KINDS,
+  type RedactionKeyRule,
+  type RedactionOptions,
+  type RedactionPattern,
+} from './RedactionOptions.js';
+import { isHighEntropySecret } from './validators.js';
+
+/** Where redacted values came from: `traces`, `logs`, `metrics`, `resource` or `value`. */
+export type RedactionSignal = 'traces' | 'logs' | 'metrics' | 'resource' | 'value';
+
+/**
+ * Collects what one redaction call (or several, for one span or record) redacted.
+ * Pass the same report to several calls to gather the kinds for a whole record.
+ */
+export class RedactionReport {
+  /** Redactions by kind. */
+  readonly counts = new Map<string, number>();
+  constructor(readonly signal: RedactionSignal = 'value') {}
+
+  /** Total number of redactions recorded. */
+  get total(): number {
+    let total = 0;
+    for (const count of this.counts.values()) total += count;
+    return total;
+  }
+
+  /** The kinds redacted, sorted. */
+  kinds(): string[] {
+    return [...this.counts.keys()].sort();
+  }
+}
+
+interface CompiledDetector {
+  readonly detector: Detector;
+  /** Index of the group wrapping the whole detector in the combined pattern. */
+  readonly group: number;
+}
+
+type KeyDecision =
+  | { readonly action: 'inspect' }
+  | { readonly action: 'keep' }
+  | { readonly action: 'drop' }
+  | { readonly action: 'redact'; readonly kind: string }
+  | { readonly action: 'weak' };
+
+const INSPECT: KeyDecision = { action: 'inspect' };
+const KEEP: KeyDecision = { action: 'keep' };
+const DROP: KeyDecision = { action: 'drop' };
+const WEAK: KeyDecision = { action: 'weak' };
+const KEY_CACHE_LIMIT = 4096;
+const KIND_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Marks a value removed by a `drop` key rule. */
+const DROPPED: unique symbol = Symbol('dropped');
+
+interface WalkState {
+  nodes: number;
+  readonly report: RedactionReport;
+}
+
+export class Redactor {
+  /** Whether processors add `swarmtrail.redacted.kinds` to what they redact. */
+  readonly recordKinds: boolean;
+  /** Whether the strict preset is active (free-text log bodies replaced whole). */
+  readonly strict: boolean;
+  private readonly _combined: RegExp;
+  /** The same pattern without the global flag, to find the specific kind of a keyed value. */
+  private readonly _specific: RegExp;
+  private readonly _compiled: readonly CompiledDetector[];
+  private readonly _userPatterns: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }>;
+  private readonly _allowStrings: ReadonlySet<string>;
+  private readonly _allowPatterns: readonly RegExp[];
+  private readonly _keyRules: readonly RedactionKeyRule[];
+  private readonly _keyCache = new Map<string, KeyDecision>();
+  private readonly _hashKey: Uint8Array | string | undefined;
+  private readonly _detectPersonalData: boolean;
+  private readonly _maxStringLength: number;
+  private readonly _maxDepth: number;
+  private readonly _maxNodes: number;
+  private readonly _onRedaction: ((kind: string, signal: string) => void) | undefined;
+
+  constructor(options: RedactionOptions = {}) {
+    const preset = options.preset ?? 'default';
+    if (preset !== 'default' && preset !== 'strict') {
+      throw new Error(`redaction.preset must be 'default' or 'strict', got ${String(preset)}`);
+    }
+    this.strict = preset === 'strict';
+    this.recordKinds = options.recordKinds ?? false;
+    const replacement = options.replacement ?? 'label';
+    if (replacement !== 'label' && replacement !== 'hash') {
+      throw new Error(`redaction.replacement must be 'label' or 'hash', got ${String(replacement)}`);
+    }
+    if (replacement === 'hash') {
+      const key = options.hashKey;
+      const length = typeof key === 'string' ? Buffer.byteLength(key) : (key?.byteLength ?? 0);
+      if (length < 16) {
+        throw new Error("redaction.hashKey must be set (at least 16 bytes) when redaction.replacement is 'hash'");
+      }
+      this._hashKey = key;
+    }
+    this._detectPersonalData = options.detectPersonalData ?? true;
+    const detectIpAddresses = options.detectIpAddresses ?? this.strict;
+    const limits = options.limits ?? {};
+    this._maxStringLength = positiveInteger(limits.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH, 'limits.maxStringLength');
+    this._maxDepth = positiveInteger(limits.maxDepth ?? DEFAULT_MAX_DEPTH, 'limits.maxDepth');
+    this._maxNodes = positiveInteger(limits.maxNodes ?? DEFAULT_MAX_NODES, 'limits.maxNodes');
+    this._onRedaction = options.onRedaction;
+
+    const detectors = BUILT_IN_DETECTORS.filter(
+      (detector) => this._detectPersonalData || detector.category !== 'personal',
+    ).concat(detectIpAddresses ? IP_ADDRESS_DETECTORS : []);
+    const { source, compiled } = compileDetectors(detectors);
+    this._compiled = compiled;
+    this._combined = new RegExp(source, 'gd');
+    this._specific = new RegExp(source);
+    this._userPatterns = (options.patterns ?? []).map((entry) => compileUserPattern(entry));
+    const allowStrings = new Set<string>();
+    const allowPatterns: RegExp[] = [];
+    for (const entry of options.allowlist ?? []) {
+      if (typeof entry === 'string') allowStrings.add(entry);
+      else if (entry instanceof RegExp) allowPatterns.push(new RegExp(`^(?:${entry.source})$`, entry.flags.replace(/[gy]/g, '')));
+      else throw new Error('redaction.allowlist entries must be strings or RegExps');
+    }
+    this._allowStrings = allowStrings;
+    this._allowPatterns = allowPatterns;
+    const keyRules = [...(options.keyRules ?? [])];
+    for (const rule of keyRules) {
+      if (rule.action !== 'redact' && rule.action !== 'keep' && rule.action !== 'drop') {
+        throw new Error(`redaction.keyRules action must be 'redact', 'keep' or 'drop', got ${String(rule.action)}`);
+      }
+    }
+    if (this.strict) {
+      for (const key of CONTENT_KEYS) keyRules.push({ key, action: 'drop' });
+    }
+    this._keyRules = keyRules;
+  }
+
+  /**
+   * Redacts a string. With `key`, key rules apply first (a secret-named key redacts the whole
+   * value). JSON held in the string stays valid JSON. A `drop` rule yields `''`.
+   */
+  redactString(value: string, key?: string, report: RedactionReport = new RedactionReport()): string {
+    const result = this._guarded(value, key, report, 0);
+    if (result === DROPPED) return '';
+    return typeof result === 'string' ? result : JSON.stringify(result);
+  }
+
+  /**
+   * Redacts any value (string, number, boolean, array, plain object, nested JSON strings) and
+   * returns a redacted copy; the input is never modified. Returns `undefined` when a `drop`
+   * key rule removes it.
+   */
+  redactValue(value: unknown, key?: string, report: RedactionReport = new RedactionReport()): unknown {
+    const result = this._guarded(value, key, report, 0);
+    return result === DROPPED ? undefined : result;
+  }
+
+  /** Redacts an OpenTelemetry AnyValue (log bodies and log attributes). */
+  redactAnyValue(value: AnyValue, key?: string, report: RedactionReport = new RedactionReport()): AnyValue | undefined {
+    return this.redactValue(value, key, report) as AnyValue | undefined;
+  }
+
+  /** Redacts an attribute map; returns a copy without dropped keys. */
+  redactAttributes(attributes: Attributes, report: RedactionReport = new RedactionReport()): Attributes {
+    const result: Attributes = {};
+    const state: WalkState = { nodes: 0, report };
+    for (const key of Object.keys(attributes)) {
+      const value = attributes[key];
+      const redacted = this._safely(() => this._value(value, key, state, 0), report);
+      if (redacted !== DROPPED) result[key] = redacted as AttributeValue | undefined;
+    }
+    return result;
+  }
+
+  /** The replacement for a value of `kind`, recorded in `report`. */
+  replacement(kind: string, secret: string, report: RedactionReport): string {
+    report.counts.set(kind, (report.counts.get(kind) ?? 0) + 1);
+    if (this._onRedaction !== undefined) {
+      try {
+        this._onRedaction(kind, report.signal);
+      } catch {
+        // A broken callback must not stop redaction.
+      }
+    }
+    if (this._hashKey === undefined) return `[REDACTED:${kind}]`;
+    const digest = createHmac('sha256', this._hashKey).update(secret).digest('hex').slice(0, 16);
+    return `[REDACTED:${kind}:${digest}]`;
+  }
+
+  private _guarded(value: unknown, key: string | undefined, report: RedactionReport, depth: number): unknown {
+    const state: WalkState = { nodes: 0, report };
+    return this._safely(() => this._value(value, key, state, depth), report);
+  }
+
+  private _safely(run: () => unknown, report: RedactionReport): unknown {
+    try {
+      return run();
+    } catch {
+      return this.replacement(FAIL_CLOSED_KINDS.error, '', report);
+    }
+  }
+
+  private _value(value: unknown, key: string | undefined, state: WalkState, depth: number): unknown {
+    if (++state.nodes > this._maxNodes) return this.replacement(FAIL_CLOSED_KINDS.tooManyValues, '', state.report);
+    const decision = key === undefined ? INSPECT : this._decide(key);
+    switch (decision.action) {
+      case 'keep':
+        return value;
+      case 'drop':
+        return DROPPED;
+      case 'redact':
+        if (value === null || value === undefined || typeof value === 'boolean') return value;
+        if (typeof value === 'string' && this._isAllowed(value)) return value;
+        if (Array.isArray(value)) return value.map((item) => (item === null || item === undefined ? item : this.replacement(decision.kind, stringify(item), state.report)));
+        return this.replacement(decision.kind, stringify(value), state.report);
+      case 'weak':
+        if (typeof value === 'string' && isHighEntropySecret(value) && !this._isAllowed(value)) {
+          return this.replacement('high_entropy_secret', value, state.report);
+        }
+        break;
+      case 'inspect':
+        break;
+    }
+    if (typeof value === 'string') return this._string(value, state, depth);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, '', state.report);
+    if (Array.isArray(value)) {
+      const result: unknown[] = new Array<unknown>(value.length);
+      for (let index = 0; index < value.length; index++) {
+        const item = this._value(value[index], undefined, state, depth + 1);
+        result[index] = item === DROPPED ? null : item;
+      }
+      return result;
+    }
+    if (value instanceof Uint8Array) return value;
+    if (value instanceof Date) return value;
+    const result: Record<string, unknown> = {};
+    for (const property of Object.keys(value)) {
+      const item = this._value((value as Record<string, unknown>)[property], property, state, depth + 1);
+      if (item !== DROPPED) result[property] = item;
+    }
+    return result;
+  }
+
+  private _string(value: string, state: WalkState, depth: number): string {
+    if (value.length > this._maxStringLength) return this.replacement(FAIL_CLOSED_KINDS.tooLarge, value, state.report);
+    const json = this._json(value, state, depth);
+    if (json !== undefined) return json;
+    return this._text(value, state.report);
+  }
+
+  /** Redacts JSON held in a string structurally so it stays valid JSON; undefined if not JSON. */
+  private _json(value: string, state: WalkState, depth: number): string | undefined {
+    let start = 0;
+    while (start < value.length && value.charCodeAt(start) <= 32) start++;
+    const first = value.charCodeAt(start);
+    if (first !== 123 /* { */ && first !== 91 /* [ */) return undefined;
+    let end = value.length - 1;
+    while (end > start && value.charCodeAt(end) <= 32) end--;
+    const last = value.charCodeAt(end);
+    if ((first === 123 && last !== 125) || (first === 91 && last !== 93)) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+    if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, value, state.report);
+    const before = state.report.total;
+    const redacted = this._value(parsed, undefined, state, depth + 1);
+    if (state.report.total === before) return value;
+    return JSON.stringify(redacted) ?? 'null';
+  }
+
+  /** The text pass: the combined pattern, then email addresses, then user patterns. */
+  private _text(value: string, report: RedactionReport): string {
+    let text = value;
+    const combined = this._combined;
+    combined.lastIndex = 0;
+    let match = combined.exec(text);
+    if (match !== null) {
+      let output = '';
+      let copied = 0;
+      while (match !== null) {
+        const next = this._replaceMatch(match, text, report);
+        if (next === undefined) {
+          combined.lastIndex = match.index + 1;
+        } else if (next !== null) {
+          output += text.slice(copied, next.start) + next.replacement;
+          copied = next.end;
+        }
+        if (match[0].length === 0) combined.lastIndex++;
+        match = combined.exec(text);
+      }
+      if (copied > 0) text = output + text.slice(copied);
+    }
+    if (this._detectPersonalData && text.includes('@')) text = this._emails(text, report);
+    for (const { name, pattern } of this._userPatterns) {
+      pattern.lastIndex = 0;
+      if (!pattern.test(text)) continue;
+      pattern.lastIndex = 0;
+      text = text.replace(pattern, (secret) => (this._isAllowed(secret) ? secret : this.replacement(name, secret, report)));
+    }
+    return text;
+  }
+
+  /**
+   * What to do with one match: `undefined` when rejected (retry from the next position),
+   * `null` when kept, else the range to replace and its replacement.
+   */
+  private _replaceMatch(
+    match: RegExpExecArray,
+    text: string,
+    report: RedactionReport,
+  ): { start: number; end: number; replacement: string } | null | undefined {
+    let found: CompiledDetector | undefined;
+    for (const entry of this._compiled) {
+      if (match[entry.group] !== undefined) {
+        found = entry;
+        break;
+      }
+    }
+    if (found === undefined) return undefined;
+    const { detector, group } = found;
+    if (detector.category === 'keep') return null;
+    let start = match.index;
+    let end = start + match[0].length;
+    if (detector.secretGroups > 0) {
+      let chosen = -1;
+      for (let index = group + 1; index <= group + detector.secretGroups; index++) {
+        if (match[index] !== undefined) {
+          chosen = index;
+          break;
+        }
+      }
+      if (chosen === -1) return undefined;
+      const indices = match.indices![chosen]!;
+      start = indices[0];
+      end = indices[1];
+    }
+    if (detector.extendBefore !== undefined) {
+      const before = detector.extendBefore.exec(text.slice(Math.max(0, start - 32), start));
+      if (before !== null) start -= before[0].length;
+    }
+    const secret = text.slice(start, end);
+    if (secret.length === 0 || secret.startsWith('[REDACTED')) return undefined;
+    if (detector.validate !== undefined && !detector.validate(secret)) return undefined;
+    if (this._isAllowed(secret)) return null;
+    const kind = KEYED_KINDS.has(detector.kind) ? this._specificKind(secret, detector.kind) : detector.kind;
+    return { start, end, replacement: this.replacement(kind, secret, report) };
+  }
+
+  /** For a value found by its key: the kind of a token detector matching inside it, if any. */
+  private _specificKind(secret: string, fallback: string): string {
+    const match = this._specific.exec(secret);
+    if (match === null) return fallback;
+    for (const { detector, group } of this._compiled) {
+      if (match[group] === undefined) continue;
+      return detector.category === 'credential' && detector.secretGroups === 0 ? detector.kind : fallback;
+    }
+    return fallback;
+  }
+
+  /** Email addresses, found from each `@` outwards (cheaper than a pattern at every position). */
+  private _emails(text: string, report: RedactionReport): string {
+    let output = '';
+    let copied = 0;
+    let at = text.indexOf('@');
+    while (at !== -1) {
+      let start = at;
+      while (start > 0 && isLocalPartCharacter(text.charCodeAt(start - 1))) start--;
+      let end = at + 1;
+      while (end < text.length && isDomainCharacter(text.charCodeAt(end))) end++;
+      while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
+      while (start < at && text.charCodeAt(start) === 46) start++;
+      const local = text.slice(start, at);
+      const domain = text.slice(at + 1, end);
+      if (start >= copied && local.length > 0 && local !== 'git' && isEmailDomain(domain)) {
+        const secret = text.slice(start, end);
+        if (!this._isAllowed(secret)) {
+          output += text.slice(copied, start) + this.replacement(EMAIL_KIND, secret, report);
+          copied = end;
+        }
+      }
+      at = text.indexOf('@', Math.max(at + 1, end));
+    }
+    return copied === 0 ? text : output + text.slice(copied);
+  }
+
+  private _isAllowed(secret: string): boolean {
+    if (this._allowStrings.has(secret)) return true;
+    for (const pattern of this._allowPatterns) if (pattern.test(secret)) return true;
+    return false;
+  }
+
+  private _decide(key: string): KeyDecision {
+    const cached = this._keyCache.get(key);
+    if (cached !== undefined) return cached;
+    const decision = this._decideUncached(key);
+    if (this._keyCache.size >= KEY_CACHE_LIMIT) this._keyCache.clear();
+    this._keyCache.set(key, decision);
+    return decision;
+  }
+
+  private _decideUncached(key: string): KeyDecision {
+    for (const rule of this._keyRules) {
+      const matches = typeof rule.key === 'string' ? rule.key.toLowerCase() === key.toLowerCase() : testOnce(rule.key, key);
+      if (!matches) continue;
+      if (rule.action === 'keep') return KEEP;
+      if (rule.action === 'drop') return DROP;
+      return { action: 'redact', kind: FAIL_CLOSED_KINDS.keyRule };
+    }
+    for (const [kind, pattern] of SECRET_KEY_NAME_RULES) {
+      if (pattern.test(key)) return { action: 'redact', kind };
+    }
+    if (WEAK_KEY_NAME_PATTERN.test(key)) return WEAK;
+    return INSPECT;
+  }
+}
+
+/** Gates tried once per position before the detectors of a section (each pattern implies its gate). */
+const IDENTIFIER_GATE = '(?<![A-Za-z0-9])';
+const SECTION_GATES: Readonly<Record<DetectorSection, string>> = {
+  word: '\\b',
+  identifier: IDENTIFIER_GATE,
+  inner: '(?=[PSTAC])(?<=[A-Za-z0-9])',
+  separator: '(?=[:=])',
+  digit: '(?<![A-Za-z0-9_])(?=[\\d(+])',
+  anywhere: '',
+};
+const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'inner', 'separator', 'digit', 'anywhere'];
+
+/**
+ * Compiles the detectors into one pattern. Detectors are grouped by where a match can start
+ * (their section gate is tested once per position) and, for word starts, by first character
+ * (one look-ahead per group), so the engine tries few alternatives at each position. A tie at
+ * one position goes to the earlier section, then the earlier detector.
+ */
+export function compileDetectors(detectors: readonly Detector[]): { source: string; compiled: CompiledDetector[] } {
+  const compiled: CompiledDetector[] = [];
+  const sections: string[] = [];
+  let group = 1;
+  const emit = (detector: Detector): string => {
+    const groups = new RegExp(`${detector.pattern}|`).exec('')!.length - 1;
+    if (groups !== detector.secretGroups) {
+      throw new Error(`detector ${detector.kind} declares ${detector.secretGroups} groups but has ${groups}`);
+    }
+    compiled.push({ detector, group });
+    group += 1 + detector.secretGroups;
+    return `(${detector.pattern})`;
+  };
+  for (const section of SECTION_ORDER) {
+    const members = detectors.filter((detector) => detector.section === section);
+    if (members.length === 0) continue;
+    let body: string;
+    if (section === 'word') {
+      for (const detector of members) {
+        if (!detector.pattern.startsWith('\\b')) throw new Error(`detector ${detector.kind} is in the word section but does not start with \\b`);
+      }
+      body = dispatch(members, 2, 0, emit, '\\b');
+    } else if (section === 'identifier') {
+      body = dispatch(members, 1, 0, emit, IDENTIFIER_GATE);
+    } else {
+      body = members.map(emit).join('|');
+    }
+    sections.push(`${SECTION_GATES[section]}(?:${body})`);
+  }
+  return { source: sections.join('|'), compiled };
+}
+
+/**
+ * Groups detectors by the literal characters their pattern starts with (after `\\b`), one
+ * look-ahead per group and up to `levels` characters deep, keeping the original order inside a
+ * group: at a position the engine then tries only the detectors that can start there.
+ */
+function dispatch(
+  members: readonly Detector[],
+  levels: number,
+  depth: number,
+  emit: (detector: Detector) => string,
+  gate: string,
+): string {
+  const byFirst = new Map<string, Detector[]>();
+  const order: string[] = [];
+  for (const detector of members) {
+    const rest = detector.pattern.startsWith(gate) ? detector.pattern.slice(gate.length) : undefined;
+    const prefix =
+      depth === 0 ? (detector.first ?? (rest === undefined ? undefined : firstCharacter(rest))) : rest === undefined ? undefined : literalPrefix(rest, depth + 1);
+    const key = prefix ?? `#${order.length}`;
+    if (!byFirst.has(key)) {
+      byFirst.set(key, []);
+      order.push(key);
+    }
+    byFirst.get(key)!.push(detector);
+  }
+  const groups: string[] = [];
+  for (const key of order) {
+    const group = byFirst.get(key)!;
+    if (key.startsWith('#')) {
+      groups.push(group.map(emit).join('|'));
+    } else if (group.length > 2 && depth + 1 < levels && !key.startsWith('[') && !key.startsWith('\\')) {
+      groups.push(`(?=${key})(?:${dispatch(group, levels, depth + 1, emit, gate)})`);
+    } else {
+      groups.push(`(?=${key})(?:${group.map(emit).join('|')})`);
+    }
+  }
+  return groups.join('|');
+}
+
+/** The first `length` characters of a source when they are all plain letters or digits. */
+function literalPrefix(source: string, length: number): string | undefined {
+  const prefix = source.slice(0, length);
+  if (prefix.length !== length || !/^[A-Za-z0-9]+$/.test(prefix)) return undefined;
+  if (/^[?*{]/.test(source.slice(length))) return undefined;
+  return prefix;
+}
+
+/** The first character (literal, escape or class) a pattern source must start with, if simple. */
+function firstCharacter(source: string): string | undefined {
+  const head = source[0];
+  if (head === undefined) return undefined;
+  if (head === '[') {
+    const end = source.indexOf(']', 1);
+    return end > 1 ? source.slice(0, end + 1) : undefined;
+  }
+  if (head === '\\') return /^\\[dw]/.test(source) ? source.slice(0, 2) : undefined;
+  if (!/[A-Za-z0-9]/.test(head)) return undefined;
+  if (/^[?*{]/.test(source.slice(1))) return undefined;
+  return head;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`redaction.${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function compileUserPattern(entry: RedactionPattern): { name: string; pattern: RegExp } {
+  if (typeof entry?.name !== 'string' || !KIND_NAME.test(entry.name)) {
+    throw new Error('redaction.patterns[].name must be letters, digits, "_", "-" or "." (it is written into [REDACTED:<name>])');
+  }
+  if (!(entry.pattern instanceof RegExp)) {
+    throw new Error(`redaction.patterns[${entry.name}].pattern must be a RegExp`);
+  }
+  const flags = entry.pattern.flags.includes('g') ? entry.pattern.flags : `${entry.pattern.flags}g`;
+  return { name: entry.name, pattern: new RegExp(entry.pattern.source, flags) };
+}
+
+function testOnce(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(text);
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function isLocalPartCharacter(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
+    code === 46 || code === 95 || code === 37 || code === 43 || code === 45
+  );
+}
+
+function isDomainCharacter(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 46 || code === 45;
+}
+
+function isEmailDomain(domain: string): boolean {
+  const dot = domain.lastIndexOf('.');
+  if (dot <= 0) return false;
+  const tld = domain.slice(dot + 1);
+  return tld.length >= 2 && /^[A-Za-z]+$/.test(tld) && !domain.includes('..');
+}

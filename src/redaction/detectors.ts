@@ -1,0 +1,414 @@
+/**
+ * The built-in detectors. Each is a regular-expression source (no flags, compiled together with
+ * the others into one alternation by the Redactor) naming one kind of secret or personal data.
+ *
+ * Pattern rules, so that the sources combine into a single pass:
+ * - only non-capturing groups `(?:…)`, except the `secretGroups` capturing groups that delimit
+ *   the part to replace (the first one that participated in the match is replaced; without
+ *   capturing groups the whole match is replaced);
+ * - no back-references, no flags (case-insensitive words are spelled with `caseless()`).
+ */
+import {
+  isBasicCredential,
+  isBearerToken,
+  isHighEntropySecret,
+  isIban,
+  isIpv4Address,
+  isKeyedSecretValue,
+  isPaymentCardNumber,
+  isSocialSecurityNumber,
+} from './validators.js';
+
+/** What a detector finds; `keep` detectors mark text that must survive (e.g. base64 images). */
+export type DetectorCategory = 'credential' | 'personal' | 'network' | 'keep';
+
+export interface Detector {
+  /** The kind written into `[REDACTED:<kind>]` and counted in `swarmtrail.redactions`. */
+  readonly kind: string;
+  readonly category: DetectorCategory;
+  /** Regular-expression source, combined with the others into one pass. */
+  readonly pattern: string;
+  /** Number of capturing groups in `pattern` (the alternatives for the part to replace). */
+  readonly secretGroups: number;
+  /** Confirms a match (checksums, placeholders, entropy); a rejected match is left alone. */
+  readonly validate?: (secret: string) => boolean;
+  /**
+   * Where a match can start, so the combined pass tries the detector only there (a speed hint;
+   * the pattern must imply it): `word`: the pattern starts with `\\b`; `identifier`: it starts
+   * with `(?<![A-Za-z0-9])`; `digit`: at a digit, `(` or `+` not preceded by a word character;
+   * `inner`: after a letter or digit, at `P`, `S`, `T`, `A` or `C` (camelCase key words);
+   * `separator`: at `:` or `=`; `anywhere`: no hint.
+   */
+  readonly section: DetectorSection;
+  /**
+   * For patterns anchored after the start of the secret (for speed): the part just before the
+   * match that belongs to the secret too, matched against the text before the match.
+   */
+  readonly extendBefore?: RegExp;
+  /** The characters a match can start with (a class source), when not plain from the pattern. */
+  readonly first?: string;
+}
+
+export type DetectorSection = 'word' | 'identifier' | 'inner' | 'separator' | 'digit' | 'anywhere';
+
+/** `caseless('token')` → `[Tt][Oo][Kk][Ee][Nn]`, for case-insensitive words in a flagless pattern. */
+export function caseless(word: string): string {
+  let source = '';
+  for (const character of word) {
+    const lower = character.toLowerCase();
+    const upper = character.toUpperCase();
+    if (lower !== upper) source += `[${upper}${lower}]`;
+    else if (character === '_' || character === '-') source += '[_-]?';
+    else source += character.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return source;
+}
+
+const END = '(?![A-Za-z0-9_-])';
+
+/**
+ * The value after a key and separator: a double-quoted string (JSON escapes allowed), a string in
+ * escaped quotes (JSON inside JSON), a single-quoted string, or a bare word.
+ */
+const VALUE =
+  '(?:"((?:[^"\\\\\\r\\n]|\\\\[^"])*)"|\\\\"([^"\\\\\\r\\n]*)\\\\"|\'([^\'\\r\\n]*)\'|(?!\\$\\{)([^\\s"\'`,;&<>(){}\\[\\]\\\\]+))';
+const VALUE_GROUPS = 4;
+/** Between a key and its value: optional closing quote, `=` or `:`, spaces. */
+const SEPARATOR = '(?:\\\\?["\'])?[ \\t]*[:=][ \\t]*';
+
+/** Key words whose value is secret whatever it looks like. */
+const SECRET_KEY_WORDS = [
+  'password', 'passwd', 'passphrase', 'secret', 'client_secret', 'api_key', 'apikey', 'access_key',
+  'secret_key', 'private_key', 'access_token', 'refresh_token', 'auth_token', 'id_token',
+  'session_token', 'token', 'credentials', 'credential',
+];
+/** Secret key words inside identifiers: `dbPassword`, `PGPASSWORD`, `openaiApiKey`. */
+const CAMEL_SECRET_KEYS = [
+  'Password', 'PASSWORD', 'Passwd', 'PASSWD', 'Passphrase', 'PASSPHRASE', 'Secret', 'SECRET',
+  'Token', 'TOKEN', 'ApiKey', 'APIKEY', 'AccessKey', 'PrivateKey', 'Credentials', 'CREDENTIALS',
+];
+/**
+ * Secret key words followed by a value, one detector per first letter (so the combined pass
+ * tries each only where its letter is), plus one for key words inside identifiers.
+ */
+const SECRET_ASSIGNMENT_DETECTORS: readonly Detector[] = [
+  ...[...new Set(SECRET_KEY_WORDS.map((word) => word[0]!))].map((letter): Detector => {
+    const words = SECRET_KEY_WORDS.filter((word) => word.startsWith(letter)).map(caseless);
+    if (letter === 'p') words.push(`(?<=[;_.-])${caseless('pwd')}`);
+    return {
+      kind: 'secret_assignment',
+      category: 'credential',
+      pattern: `(?<![A-Za-z0-9])(?:${words.join('|')})(?:[_-]?${caseless('key')})?${SEPARATOR}${VALUE}`,
+      secretGroups: VALUE_GROUPS,
+      section: 'identifier',
+      first: `[${letter.toUpperCase()}${letter}]`,
+      validate: isKeyedSecretValue,
+    };
+  }),
+  {
+    kind: 'secret_assignment',
+    category: 'credential',
+    pattern: `(?<=[A-Za-z0-9])(?:${CAMEL_SECRET_KEYS.join('|')})(?:[_-]?(?:Key|KEY))?${SEPARATOR}${VALUE}`,
+    secretGroups: VALUE_GROUPS,
+    section: 'inner',
+    validate: isKeyedSecretValue,
+  },
+];
+
+/** Key words whose value is redacted only when it looks random (entropy). */
+const WEAK_KEY = `(?:${['key', 'sig', 'signature', 'auth', 'hmac', 'salt', 'cert', 'dsn'].map(caseless).join('|')})`;
+
+/**
+ * Built-in detectors, most specific first: at the same position the first listed wins.
+ */
+/** Detectors found by a key name; their value is re-checked for a more specific kind. */
+export const KEYED_KINDS: ReadonlySet<string> = new Set([
+  'secret_assignment', 'high_entropy_secret', 'authorization', 'secret_flag', 'cli_credentials',
+]);
+
+export const BUILT_IN_DETECTORS: readonly Detector[] = [
+  // --- text that must survive --------------------------------------------------------------
+  {
+    kind: 'data_uri',
+    category: 'keep',
+    pattern: '\\bdata:[a-z]+/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/]+={0,2}',
+    secretGroups: 0,
+    section: 'word',
+  },
+  // --- private keys and structured tokens ----------------------------------------------------
+  {
+    kind: 'private_key',
+    category: 'credential',
+    pattern:
+      '-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\\s\\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\\s\\\\:,-]*)',
+    secretGroups: 0,
+    section: 'anywhere',
+  },
+  {
+    kind: 'age_secret_key',
+    category: 'credential',
+    pattern: '\\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}',
+    secretGroups: 0,
+    section: 'word',
+  },
+  {
+    kind: 'jwt',
+    category: 'credential',
+    pattern: '\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]*' + END,
+    secretGroups: 0,
+    section: 'word',
+  },
+  // --- AI providers ------------------------------------------------------------------------------
+  { kind: 'anthropic_api_key', category: 'credential', pattern: '\\bsk-ant-(?:api|admin|oat|ort)\\d{2}-[A-Za-z0-9_-]{32,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'langfuse_secret_key', category: 'credential', pattern: '\\bsk-lf-[0-9a-f]{8}-[0-9a-f-]{27}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'openai_api_key', category: 'credential', pattern: '\\bsk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{32,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'groq_api_key', category: 'credential', pattern: '\\bgsk_[A-Za-z0-9]{48,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'xai_api_key', category: 'credential', pattern: '\\bxai-[A-Za-z0-9]{64,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'perplexity_api_key', category: 'credential', pattern: '\\bpplx-[A-Za-z0-9]{40,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'huggingface_token', category: 'credential', pattern: '\\bhf_[A-Za-z0-9]{30,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'langsmith_api_key', category: 'credential', pattern: '\\blsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'replicate_api_token', category: 'credential', pattern: '\\br8_[A-Za-z0-9]{37}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'pinecone_api_key', category: 'credential', pattern: '\\bpcsk_[A-Za-z0-9]{5,}_[A-Za-z0-9]{40,}' + END, secretGroups: 0, section: 'word' },
+  // --- cloud providers -------------------------------------------------------------------------
+  { kind: 'aws_access_key_id', category: 'credential', pattern: '\\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}\\b', secretGroups: 0, section: 'word' },
+  {
+    kind: 'aws_secret_access_key',
+    category: 'credential',
+    pattern: `(?<![A-Za-z0-9])${caseless('secret_access_key')}${SEPARATOR}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`,
+    secretGroups: 1,
+    section: 'identifier',
+    first: '[Ss]',
+  },
+  { kind: 'google_api_key', category: 'credential', pattern: '\\bAIza[0-9A-Za-z_-]{35}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'google_oauth_token', category: 'credential', pattern: '\\bya29\\.[0-9A-Za-z_-]{20,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'google_oauth_refresh_token', category: 'credential', pattern: '\\b1//0[0-9A-Za-z_-]{40,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'google_oauth_client_secret', category: 'credential', pattern: '\\bGOCSPX-[0-9A-Za-z_-]{28}' + END, secretGroups: 0, section: 'word' },
+  {
+    kind: 'azure_storage_key',
+    category: 'credential',
+    pattern: `(?<![A-Za-z0-9])${caseless('AccountKey')}[ \\t]*=[ \\t]*([A-Za-z0-9+/]{86}==)`,
+    secretGroups: 1,
+    section: 'identifier',
+    first: '[Aa]',
+  },
+  {
+    kind: 'azure_client_secret',
+    category: 'credential',
+    pattern: 'Q(?<=(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\\dQ)~[A-Za-z0-9_~.-]{31,34}' + END,
+    secretGroups: 0,
+    section: 'anywhere',
+    extendBefore: /[A-Za-z0-9_~.-]{3}\d$/,
+  },
+  { kind: 'digitalocean_token', category: 'credential', pattern: '\\bdo[por]_v1_[0-9a-f]{64}' + END, secretGroups: 0, section: 'word' },
+  // --- source hosting and registries --------------------------------------------------------
+  { kind: 'github_fine_grained_token', category: 'credential', pattern: '\\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'github_token', category: 'credential', pattern: '\\bghp_[A-Za-z0-9]{36,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'github_oauth_token', category: 'credential', pattern: '\\bgho_[A-Za-z0-9]{36,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'github_app_token', category: 'credential', pattern: '\\bgh[us]_[A-Za-z0-9]{36,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'github_refresh_token', category: 'credential', pattern: '\\bghr_[A-Za-z0-9]{36,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'gitlab_token', category: 'credential', pattern: '\\bgl(?:pat|dt|rt|ptt|ft|cbt|imt|agent)-[A-Za-z0-9_-]{20,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'npm_token', category: 'credential', pattern: '\\bnpm_[A-Za-z0-9]{36}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'pypi_token', category: 'credential', pattern: '\\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}' + END, secretGroups: 0, section: 'word' },
+  // --- payments, chat, mail, ops ------------------------------------------------------------
+  { kind: 'stripe_key', category: 'credential', pattern: '\\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'stripe_webhook_secret', category: 'credential', pattern: '\\bwhsec_[A-Za-z0-9+/]{32,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'slack_token', category: 'credential', pattern: '\\bxox[abposre]-[A-Za-z0-9-]{10,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'slack_app_token', category: 'credential', pattern: '\\bxapp-\\d-[A-Z0-9]+-\\d+-[a-z0-9]+' + END, secretGroups: 0, section: 'word' },
+  {
+    kind: 'slack_webhook',
+    category: 'credential',
+    pattern: '\\bhttps://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{8,}',
+    secretGroups: 0,
+    section: 'word',
+  },
+  {
+    kind: 'discord_webhook',
+    category: 'credential',
+    pattern: '\\bhttps://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/\\d+/[A-Za-z0-9_-]+',
+    secretGroups: 0,
+    section: 'word',
+  },
+  { kind: 'discord_bot_token', category: 'credential', pattern: '\\b[MNO][A-Za-z0-9_-]{23,25}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,38}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'telegram_bot_token', category: 'credential', pattern: ':(?<=(?<![A-Za-z0-9_])\\d{8,10}:)AA[A-Za-z0-9_-]{33}' + END, secretGroups: 0, section: 'anywhere', extendBefore: /\d{8,10}$/ },
+  { kind: 'sendgrid_api_key', category: 'credential', pattern: '\\bSG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'mailgun_api_key', category: 'credential', pattern: '\\bkey-[0-9a-f]{32}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'twilio_api_key', category: 'credential', pattern: '\\bSK[0-9a-f]{32}\\b', secretGroups: 0, section: 'word' },
+  {
+    kind: 'datadog_api_key',
+    category: 'credential',
+    pattern: `(?<![A-Za-z0-9])(?:${caseless('dd')}|${caseless('datadog')})[_-]?(?:${caseless('api')}|${caseless('app')}|${caseless('application')})[_-]?${caseless('key')}${SEPARATOR}["']?([0-9a-f]{32,40})\\b`,
+    secretGroups: 1,
+    section: 'identifier',
+    first: '[Dd]',
+  },
+  { kind: 'vault_token', category: 'credential', pattern: '\\bhv[sbr]\\.[A-Za-z0-9_-]{24,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'shopify_token', category: 'credential', pattern: '\\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'linear_api_key', category: 'credential', pattern: '\\blin_(?:api|oauth)_[A-Za-z0-9]{40,}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'notion_token', category: 'credential', pattern: '\\b(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43})' + END, secretGroups: 0, section: 'word' },
+  { kind: 'supabase_token', category: 'credential', pattern: '\\bsbp_[a-f0-9]{40}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'postman_api_key', category: 'credential', pattern: '\\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'newrelic_api_key', category: 'credential', pattern: '\\bNRAK-[A-Z0-9]{27}' + END, secretGroups: 0, section: 'word' },
+  { kind: 'sentry_token', category: 'credential', pattern: '\\bsntry[su]_[A-Za-z0-9_=+/-]{40,}' + END, secretGroups: 0, section: 'word' },
+  // --- authorization headers, cookies, URLs ------------------------------------------------
+  {
+    kind: 'authorization',
+    category: 'credential',
+    pattern: `(?<![A-Za-z0-9])${caseless('authorization')}${SEPARATOR}(?:\\\\?["'])?((?:${caseless('bearer')}|${caseless('basic')}|${caseless('token')}|${caseless('digest')}|${caseless('negotiate')}|Bot|ApiKey|AWS4-HMAC-SHA256|SharedKey)[ \\t]+[^"'\\r\\n\\\\]+|[^\\s"'\\\\,;]+)`,
+    secretGroups: 1,
+    section: 'identifier',
+    first: '[Aa]',
+  },
+  {
+    kind: 'bearer_token',
+    category: 'credential',
+    pattern: '\\b[Bb]earer[ \\t]+([A-Za-z0-9._~+/=-]{8,})',
+    secretGroups: 1,
+    section: 'word',
+    validate: isBearerToken,
+  },
+  {
+    kind: 'basic_credentials',
+    category: 'credential',
+    pattern: '\\b[Bb]asic[ \\t]+([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])',
+    secretGroups: 1,
+    section: 'word',
+    validate: isBasicCredential,
+  },
+  {
+    kind: 'cookie',
+    category: 'credential',
+    pattern: `(?<![A-Za-z0-9])(?:${caseless('set-cookie')}|${caseless('cookie')})${SEPARATOR}(?:\\\\?["'])?([^"'\\r\\n\\\\]+)`,
+    secretGroups: 1,
+    section: 'identifier',
+    first: '[SsCc]',
+  },
+  {
+    kind: 'session_cookie',
+    category: 'credential',
+    pattern: `=(?<=(?<![A-Za-z0-9])(?:${caseless('session')}(?:_?${caseless('id')})?|${caseless('connect.sid')}|JSESSIONID|PHPSESSID|ASP\\.NET_SessionId|_session|sid)=)([^;\\s&"',]{8,})`,
+    secretGroups: 1,
+    section: 'separator',
+  },
+  {
+    kind: 'url_password',
+    category: 'credential',
+    pattern: ':(?<=[A-Za-z0-9+.-]:)//[^\\s:/@"\'<>]*:([^\\s@/"\'<>]+)@',
+    secretGroups: 1,
+    section: 'anywhere',
+    validate: (secret) => !/^\$\{?[A-Za-z_]/.test(secret),
+  },
+  {
+    kind: 'cli_credentials',
+    category: 'credential',
+    pattern: '-(?<=(?<![^\\s])-)(?:u|-user)[ \\t]+[^\\s:"\']+:([^\\s"\']+)',
+    secretGroups: 1,
+    section: 'anywhere',
+    validate: isKeyedSecretValue,
+  },
+  {
+    kind: 'secret_flag',
+    category: 'credential',
+    pattern: `--(?:${['password', 'passwd', 'token', 'api-key', 'apikey', 'secret', 'client-secret', 'access-token', 'auth-token'].map(caseless).join('|')})(?:=|[ \\t]+)${VALUE}`,
+    secretGroups: VALUE_GROUPS,
+    section: 'anywhere',
+    validate: isKeyedSecretValue,
+  },
+  // --- secrets by key name in free text (key=value, key: value, "key": "value") -------------
+  ...SECRET_ASSIGNMENT_DETECTORS,
+  {
+    kind: 'high_entropy_secret',
+    category: 'credential',
+    pattern: `(?<![A-Za-z0-9])${WEAK_KEY}${SEPARATOR}${VALUE}`,
+    secretGroups: VALUE_GROUPS,
+    section: 'identifier',
+    first: '[KkSsAaHhCcDd]',
+    validate: isHighEntropySecret,
+  },
+  // --- personal data -------------------------------------------------------------------------
+  {
+    kind: 'payment_card',
+    category: 'personal',
+    pattern: '(?<![\\w.+-])\\d(?:[ -]?\\d){12,18}(?![\\w.-])',
+    secretGroups: 0,
+    section: 'digit',
+    validate: isPaymentCardNumber,
+  },
+  {
+    kind: 'iban',
+    category: 'personal',
+    pattern: '\\b[A-Z]{2}\\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\\b',
+    secretGroups: 0,
+    section: 'word',
+    validate: isIban,
+  },
+  {
+    kind: 'us_ssn',
+    category: 'personal',
+    pattern: '(?<![\\w.-])\\d{3}-\\d{2}-\\d{4}(?![\\w.-])',
+    secretGroups: 0,
+    section: 'digit',
+    validate: isSocialSecurityNumber,
+  },
+  {
+    kind: 'phone_number',
+    category: 'personal',
+    pattern:
+      '(?<![\\w.+/-])(?:\\+[1-9]\\d{0,2}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){2,4}|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\d{3}[.-]\\d{3}[.-]\\d{4})(?![\\w.-])',
+    secretGroups: 0,
+    section: 'digit',
+    validate: (secret) => {
+      const digits = secret.replace(/\D/g, '').length;
+      return digits >= 9 && digits <= 15;
+    },
+  },
+];
+
+/** Optional detectors, enabled with `detectIpAddresses`. */
+export const IP_ADDRESS_DETECTORS: readonly Detector[] = [
+  {
+    kind: 'ip_address',
+    category: 'network',
+    pattern: '(?<![\\w.])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w.])',
+    secretGroups: 0,
+    validate: isIpv4Address,
+    section: 'digit',
+  },
+  {
+    kind: 'ip_address',
+    category: 'network',
+    pattern: '(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\\w:])|(?<![\\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![\\w:])',
+    secretGroups: 0,
+    section: 'identifier',
+  },
+];
+
+/** Email addresses are found by scanning for `@` rather than in the combined pattern. */
+export const EMAIL_KIND = 'email';
+
+/** Key names whose whole value is redacted, by the kind they are reported as. */
+export const SECRET_KEY_NAME_RULES: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
+  ['authorization', /(?:^|[^a-z])(?:proxy[_-]?)?authorization$/i],
+  ['cookie', /(?:^|[^a-z])(?:set[_-]?)?cookies?$/i],
+  ['password', /(?:pass(?:word|wd|phrase)|(?:^|[_.-])pwd)(?:[_.-]?(?:hash|value))?$/i],
+  ['private_key', /private[_.-]?key$/i],
+  ['api_key', /(?:api|access|secret|subscription|master|admin|service)[_.-]?key$/i],
+  ['secret', /secret$/i],
+  ['token', /token$/i],
+  ['credentials', /credentials?$/i],
+  ['session', /(?:^|[_.-])session[_.-]?id$/i],
+];
+
+/** Key names whose value is redacted when it looks random (entropy check). */
+export const WEAK_KEY_NAME_PATTERN = /(?:^|[_.-])(?:key|sig|signature|auth|hmac|salt|nonce|dsn)$/i;
+
+/** GenAI content attributes: the free text that the strict preset drops. */
+export const CONTENT_KEYS: readonly string[] = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+  'gen_ai.prompt',
+  'gen_ai.completion',
+  'gen_ai.tool.definitions',
+];

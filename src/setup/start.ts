@@ -1,0 +1,346 @@
+import { join } from 'node:path';
+import {
+  context,
+  diag,
+  DiagConsoleLogger,
+  DiagLogLevel,
+  logs,
+  metrics,
+  propagation,
+  trace,
+  type Meter,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { JournalMetricExporter } from '../exporters/JournalMetricExporter.js';
+import { RedactingMetricExporter } from '../exporters/RedactingMetricExporter.js';
+import { RedactingPrometheusExporter } from '../exporters/RedactingPrometheusExporter.js';
+import { configureInstrumentation } from '../instrument/config.js';
+import { resetInstrumentationCaches } from '../instrument/caches.js';
+import { INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION } from '../instrument/withSpan.js';
+import { resetFailureCounter } from '../internal/failures.js';
+import { Journal } from '../journal/Journal.js';
+import { AuditMetricsLogRecordProcessor } from '../processors/AuditMetricsLogRecordProcessor.js';
+import { AuditSpanProcessor } from '../processors/AuditSpanProcessor.js';
+import { GenAiMetricsSpanProcessor } from '../processors/GenAiMetricsSpanProcessor.js';
+import { JournalLogRecordProcessor } from '../processors/JournalLogRecordProcessor.js';
+import { JournalSpanProcessor } from '../processors/JournalSpanProcessor.js';
+import { RedactingLogRecordProcessor } from '../processors/RedactingLogRecordProcessor.js';
+import { RedactingSpanProcessor } from '../processors/RedactingSpanProcessor.js';
+import { redactingMetricViews } from '../redaction/metrics.js';
+import { redactResource } from '../redaction/resource.js';
+import { Redactor } from '../redaction/Redactor.js';
+import { readEnvironment, type OtlpProtocol, type Signal, type SwarmtrailEnvironment } from './environment.js';
+import { createOtlpExporters } from './otlpExporters.js';
+import { LateBoundMeter, LateBoundMetricExporter } from './lateBinding.js';
+import type { StartOptions } from './StartOptions.js';
+
+/** Where the trail goes. */
+export type TrailDestination =
+  | { readonly kind: 'journal'; readonly directory: string }
+  | { readonly kind: 'otlp'; readonly endpoints: Readonly<Record<Signal, string>>; readonly protocol: OtlpProtocol; readonly spool?: string }
+  | { readonly kind: 'none' };
+
+/** What {@link start} returns. */
+export interface SwarmtrailHandle {
+  /** False when the SDK is disabled (`OTEL_SDK_DISABLED=true` or `disabled: true`). */
+  readonly enabled: boolean;
+  readonly destination: TrailDestination;
+  /** Exports everything recorded so far. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops; safe to call more than once. Never rejects. */
+  shutdown(): Promise<void>;
+}
+
+export const DEFAULT_DIRECTORY = './.swarmtrail';
+export const DEFAULT_PROMETHEUS_PORT = 9464;
+const DEFAULT_METRIC_EXPORT_INTERVAL_MILLIS = 10_000;
+const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
+
+interface ResolvedExport {
+  readonly endpoints: Record<Signal, string>;
+  readonly protocols: Record<Signal, OtlpProtocol>;
+  readonly headers: Record<Signal, Record<string, string>>;
+}
+
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path}`;
+}
+
+/** Explicit option, then per-signal variable, then the base variable; undefined without any endpoint. */
+function resolveExport(options: StartOptions, env: SwarmtrailEnvironment): ResolvedExport | undefined {
+  const anyEndpoint =
+    options.endpoint !== undefined || env.endpoint !== undefined || Object.keys(env.signalEndpoints).length > 0;
+  if (!anyEndpoint) return undefined;
+  const endpoints = {} as Record<Signal, string>;
+  const protocols = {} as Record<Signal, OtlpProtocol>;
+  const headers = {} as Record<Signal, Record<string, string>>;
+  for (const signal of SIGNALS) {
+    const fromSignal = env.signalEndpoints[signal];
+    const base = options.endpoint ?? env.endpoint;
+    endpoints[signal] =
+      options.endpoint !== undefined
+        ? joinUrl(options.endpoint, `v1/${signal}`)
+        : (fromSignal ?? joinUrl(base ?? 'http://localhost:4318', `v1/${signal}`));
+    protocols[signal] = options.protocol ?? env.signalProtocols[signal] ?? env.protocol ?? 'http/protobuf';
+    headers[signal] = { ...env.headers, ...env.signalHeaders[signal], ...options.headers };
+  }
+  return { endpoints, protocols, headers };
+}
+
+function buildResource(options: StartOptions, env: SwarmtrailEnvironment): Resource {
+  const serviceName =
+    options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node';
+  return defaultResource().merge(
+    resourceFromAttributes({ ...env.resourceAttributes, ...options.resourceAttributes, 'service.name': serviceName }),
+  );
+}
+
+function validate(options: StartOptions): void {
+  if (options.endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(options.endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new Error(`swarmtrail start(): endpoint must be an http(s) URL such as http://127.0.0.1:4318, got ${JSON.stringify(options.endpoint)}`);
+    }
+  }
+  if (options.protocol !== undefined && options.protocol !== 'http/protobuf' && options.protocol !== 'http/json') {
+    throw new Error(`swarmtrail start(): protocol must be 'http/protobuf' or 'http/json', got ${JSON.stringify(options.protocol)}`);
+  }
+  const interval = options.metricExportIntervalMillis;
+  if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
+    throw new Error('swarmtrail start(): metricExportIntervalMillis must be a positive number of milliseconds');
+  }
+}
+
+const DISABLED_HANDLE: SwarmtrailHandle = {
+  enabled: false,
+  destination: { kind: 'none' },
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+let active: SwarmtrailHandle | undefined;
+
+/**
+ * Starts swarmtrail: wires the OTel tracer, logger and meter providers with redaction first, the
+ * local journal (the destination without an endpoint, the spool with one), the audit and metric
+ * processors and any exporters you add, and registers them globally.
+ */
+export function start(options: StartOptions = {}): SwarmtrailHandle {
+  validate(options);
+  const env = readEnvironment(options.env ?? process.env);
+  const logLevel = options.logLevel ?? env.logLevel ?? DiagLogLevel.WARN;
+  diag.setLogger(new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
+
+  if (options.disabled ?? env.sdkDisabled ?? false) {
+    configureInstrumentation({ disabled: true });
+    return DISABLED_HANDLE;
+  }
+  if (active !== undefined) {
+    diag.warn('swarmtrail: start() was called again; shutting down the previous instance first');
+    void active.shutdown();
+  }
+  configureInstrumentation({ disabled: false, captureContent: options.captureContent ?? env.captureContent ?? false });
+
+  const redactor = options.redaction === false ? undefined : new Redactor(options.redaction ?? {});
+  const rawResource = buildResource(options, env);
+  const resource = redactor === undefined ? rawResource : redactResource(rawResource, redactor);
+  const resolved = resolveExport(options, env);
+  const directory = options.directory ?? env.directory ?? DEFAULT_DIRECTORY;
+  const useJournal = options.journal !== false;
+
+  const direct = !useJournal && resolved !== undefined ? createOtlpExporters(resolved) : undefined;
+  // The journal records its self-metrics into the meter provider, whose reader exports into the
+  // journal: the journal's exporter is bound once both exist.
+  const journalMetrics = useJournal ? new LateBoundMetricExporter() : undefined;
+  const pushExporters: PushMetricExporter[] = [
+    ...(journalMetrics === undefined ? [] : [journalMetrics]),
+    ...(direct === undefined ? [] : [direct.metrics]),
+  ];
+  const interval = options.metricExportIntervalMillis ?? DEFAULT_METRIC_EXPORT_INTERVAL_MILLIS;
+  const redactionMeter = new LateBoundMeter();
+  const readers: IMetricReader[] = [...(options.metricReaders ?? [])];
+  for (const exporter of pushExporters) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: redactor === undefined ? exporter : new RedactingMetricExporter({ exporter, redactor, meter: redactionMeter.asMeter() }),
+        exportIntervalMillis: interval,
+      }),
+    );
+  }
+  if (options.prometheus !== undefined) {
+    const config = { host: options.prometheus.host ?? '127.0.0.1', port: options.prometheus.port ?? DEFAULT_PROMETHEUS_PORT };
+    readers.push(
+      redactor === undefined
+        ? new PrometheusExporter(config)
+        : new RedactingPrometheusExporter({ ...config, redactor, meter: redactionMeter.asMeter() }),
+    );
+  }
+  const meterProvider = new MeterProvider({
+    resource,
+    views: redactor === undefined ? [] : redactingMetricViews(redactor),
+    readers,
+  });
+  const meter: Meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION);
+  redactionMeter.bind(meter);
+
+  const journal = useJournal
+    ? new Journal({
+        ...(options.journal ?? {}),
+        directory: options.journal?.directory ?? env.journalDirectory ?? join(directory, 'journal'),
+        meter,
+        export:
+          resolved === undefined
+            ? undefined
+            : {
+                endpoint: resolved.endpoints.traces.replace(/\/v1\/traces$/, ''),
+                tracesEndpoint: resolved.endpoints.traces,
+                logsEndpoint: resolved.endpoints.logs,
+                metricsEndpoint: resolved.endpoints.metrics,
+                protocol: resolved.protocols.traces,
+                headers: resolved.headers.traces,
+              },
+      })
+    : undefined;
+  if (journal !== undefined) journalMetrics?.bind(new JournalMetricExporter({ journal }));
+
+  const logProcessors: LogRecordProcessor[] = [];
+  if (redactor !== undefined) logProcessors.push(new RedactingLogRecordProcessor({ redactor, meter }));
+  logProcessors.push(new AuditMetricsLogRecordProcessor({ meter }));
+  if (journal !== undefined) logProcessors.push(new JournalLogRecordProcessor({ journal }));
+  logProcessors.push(...(options.logRecordProcessors ?? []));
+  if (direct !== undefined) logProcessors.push(new BatchLogRecordProcessor({ exporter: direct.logs }));
+  for (const exporter of options.logRecordExporters ?? []) logProcessors.push(new BatchLogRecordProcessor({ exporter }));
+  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+
+  const spanProcessors: SpanProcessor[] = [];
+  if (redactor !== undefined) spanProcessors.push(new RedactingSpanProcessor({ redactor, meter }));
+  if (options.auditSpanRecords ?? true) {
+    spanProcessors.push(
+      new AuditSpanProcessor({ logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION) }),
+    );
+  }
+  spanProcessors.push(new GenAiMetricsSpanProcessor({ meter }));
+  if (journal !== undefined) spanProcessors.push(new JournalSpanProcessor({ journal }));
+  spanProcessors.push(...(options.spanProcessors ?? []));
+  if (direct !== undefined) spanProcessors.push(new BatchSpanProcessor({ exporter: direct.traces }));
+  for (const exporter of options.spanExporters ?? []) spanProcessors.push(new BatchSpanProcessor({ exporter }));
+  const tracerProvider = new TracerProvider({ resource, spanProcessors });
+
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.disable();
+  context.setGlobalContextManager(contextManager);
+  propagation.disable();
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.disable();
+  trace.setGlobalTracerProvider(tracerProvider);
+  logs.disable();
+  logs.setGlobalLoggerProvider(loggerProvider);
+  metrics.disable();
+  metrics.setGlobalMeterProvider(meterProvider);
+  resetInstrumentationCaches();
+  resetFailureCounter();
+
+  const destination: TrailDestination =
+    resolved !== undefined
+      ? { kind: 'otlp', endpoints: resolved.endpoints, protocol: resolved.protocols.traces, spool: journal?.directory }
+      : journal !== undefined
+        ? { kind: 'journal', directory: journal.directory }
+        : { kind: 'none' };
+  if (destination.kind === 'none') {
+    diag.warn('swarmtrail: journal disabled and no OTLP endpoint: only the exporters you added receive the trail');
+  }
+
+  const forceFlush = async (): Promise<void> => {
+    // Spans first: their ends emit audit records; then logs; then metrics; the journal last.
+    for (const step of [
+      () => tracerProvider.forceFlush(),
+      () => loggerProvider.forceFlush(),
+      () => meterProvider.forceFlush(),
+      () => journal?.forceFlush() ?? Promise.resolve(),
+    ]) {
+      try {
+        await step();
+      } catch (error) {
+        diag.error('swarmtrail: flush failed', error);
+      }
+    }
+  };
+
+  let stopping: Promise<void> | undefined;
+  const removeExitHooks = (options.handleExitSignals ?? true) ? installExitHooks(() => handle.shutdown()) : () => {};
+  const handle: SwarmtrailHandle = {
+    enabled: true,
+    destination,
+    forceFlush,
+    shutdown: () => {
+      stopping ??= (async () => {
+        removeExitHooks();
+        for (const step of [
+          () => tracerProvider.shutdown(),
+          () => loggerProvider.shutdown(),
+          () => meterProvider.shutdown(),
+          () => journal?.shutdown() ?? Promise.resolve(),
+        ]) {
+          try {
+            await step();
+          } catch (error) {
+            diag.error('swarmtrail: shutdown step failed', error);
+          }
+        }
+        if (active === handle) {
+          active = undefined;
+          trace.disable();
+          logs.disable();
+          metrics.disable();
+          propagation.disable();
+          context.disable();
+          resetInstrumentationCaches();
+          resetFailureCounter();
+        }
+      })();
+      return stopping;
+    },
+  };
+  active = handle;
+  return handle;
+}
+
+const EXIT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/**
+ * Flushes on `beforeExit` and on SIGINT/SIGTERM. A signal listener stops Node's default exit, so
+ * after flushing (bounded) the signal is raised again once our listener is gone, unless the
+ * program has listeners of its own, which then decide.
+ */
+function installExitHooks(shutdown: () => Promise<void>): () => void {
+  const onBeforeExit = (): void => {
+    void shutdown();
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+    void Promise.race([shutdown(), timeout]).finally(() => {
+      remove();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  };
+  const remove = (): void => {
+    process.off('beforeExit', onBeforeExit);
+    for (const signal of EXIT_SIGNALS) process.off(signal, onSignal);
+  };
+  process.once('beforeExit', onBeforeExit);
+  for (const signal of EXIT_SIGNALS) process.once(signal, onSignal);
+  return remove;
+}

@@ -1,0 +1,174 @@
+/**
+ * `swarmtrail verify` over real journals on disk, the local key, anchors, and the metric push to a
+ * 127.0.0.1 OTLP/HTTP receiver. The command is run as main() would run it (same option parsing and
+ * context), so the test does not depend on the command being registered yet.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { CliError, CommandContext, EXIT_FAILURE, EXIT_USAGE, UsageError } from '../../src/cli/context.js';
+import { createPalette } from '../../src/cli/format.js';
+import { verifyCommand } from '../../src/cli/verify.js';
+import { resolveSigningKey } from '../../src/integrity/keys.js';
+import { readEnvironment } from '../../src/setup/environment.js';
+import { flatten, regroup, stringAttribute, type OtlpJson } from './helpers.js';
+import { makeTrail, otherSigningKey, toOtlpLines, writeJournal } from './trail.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function verify(argv: string[], cwd: string): Promise<Result> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const io = { stdout, stderr, env: {}, cwd };
+  let code: number;
+  try {
+    const parsed = parseArgs({ args: argv, options: { ...verifyCommand.options, dir: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    const context = new CommandContext(io, { dir: (values.dir as string | undefined) ?? './.swarmtrail/journal', json: values.json === true, color: false }, createPalette(false), readEnvironment({}));
+    code = await verifyCommand.run(context, { values, positionals: parsed.positionals });
+  } catch (error) {
+    if (error instanceof UsageError) code = EXIT_USAGE;
+    else if (error instanceof CliError) code = EXIT_FAILURE;
+    else throw error;
+    err.push(Buffer.from(String((error as Error).message)));
+  }
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+let base: string;
+beforeEach(() => {
+  base = mkdtempSync(join(tmpdir(), 'swarmtrail-verify-cli-'));
+});
+afterEach(() => {
+  rmSync(base, { recursive: true, force: true });
+});
+
+/** A trail as a local writer leaves it: `<base>/journal` and the generated key in `<base>/keys`. */
+async function localTrail(options: { anchor?: string } = {}): Promise<{ journal: string; lines: string[]; traceIds: string[] }> {
+  const key = resolveSigningKey({ keyDirectory: join(base, 'keys') });
+  const trail = await makeTrail({ runs: 2, recordsPerRun: 5, key, ...options });
+  const lines = toOtlpLines(trail.records);
+  const journal = join(base, 'journal');
+  writeJournal(journal, lines);
+  return { journal, lines, traceIds: trail.traceIds };
+}
+
+describe('swarmtrail verify', () => {
+  test('an intact journal verifies: exit 0, the locally generated key is trusted', async () => {
+    const { journal } = await localTrail();
+    const result = await verify(['--dir', journal], base);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('2 chains');
+    expect(result.stdout).toContain('OK: every chain verifies');
+    expect(result.stdout).toContain('trusting the locally generated key');
+    expect(result.stdout).not.toContain('trust on first use');
+  });
+
+  test('a tampered journal fails with exit 1 and a JSON report naming the record', async () => {
+    const { journal } = await localTrail();
+    const path = join(journal, 'logs-0000000001.jsonl');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"stringValue":"success"', '"stringValue":"failure"'));
+    const result = await verify(['--dir', journal, '--json'], base);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.failures).toEqual({ modified: 1 });
+    const finding = report.chains.flatMap((chain: OtlpJson) => chain.findings)[0];
+    expect(finding).toMatchObject({ kind: 'modified', seq: 1, location: 'logs-0000000001.jsonl:1#1', message: 'content does not match audit.record.hash' });
+  });
+
+  test('the human report lists findings per chain', async () => {
+    const { journal, lines } = await localTrail();
+    const entries = flatten(lines);
+    writeJournal(journal, regroup(entries.filter((entry) => stringAttribute(entry, 'audit.chain.seq') !== '2')));
+    const result = await verify(['--dir', journal], base);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ chain [0-9a-f-]{36} \(run [0-9a-f]{32}\): \d+ records, sealed at seq \d+/);
+    expect(result.stdout).toMatch(/missing\s+seq 2\s+record seq 2 is missing/);
+    expect(result.stdout).toContain('FAILED: missing 2');
+  });
+
+  test('--run verifies one run only', async () => {
+    const { journal, lines, traceIds } = await localTrail();
+    const entries = flatten(lines);
+    // Break the second run; verifying the first still succeeds.
+    writeJournal(journal, regroup(entries.filter((entry) => !(entry.record.traceId === traceIds[1] && stringAttribute(entry, 'audit.chain.seq') === '3'))));
+    expect((await verify(['--dir', journal, '--run', traceIds[0]], base)).code).toBe(0);
+    expect((await verify(['--dir', journal, '--run', traceIds[1]], base)).code).toBe(1);
+    expect((await verify(['--dir', journal, '--run', 'nope'], base)).code).toBe(EXIT_USAGE);
+  });
+
+  test('--public-key pins the signer: a trail signed by another key fails', async () => {
+    const trail = await makeTrail({ runs: 1, key: otherSigningKey() });
+    const journal = join(base, 'other');
+    writeJournal(journal, toOtlpLines(trail.records));
+    const { journal: _local } = await localTrail();
+    const result = await verify(['--dir', journal, '--public-key', join(base, 'keys'), '--json'], base);
+    expect(result.code).toBe(1);
+    expect(Object.keys(JSON.parse(result.stdout).failures).sort()).toEqual(['truncated', 'unknown-key']);
+  });
+
+  test('with an anchor, deleting a whole run is detected', async () => {
+    const anchor = join(base, 'anchors');
+    mkdirSync(anchor);
+    const { journal, lines, traceIds } = await localTrail({ anchor });
+    writeJournal(journal, regroup(flatten(lines).filter((entry) => entry.record.traceId !== traceIds[1])));
+    expect((await verify(['--dir', journal], base)).code).toBe(0);
+    const anchored = await verify(['--dir', journal, '--anchor', anchor, '--json'], base);
+    expect(anchored.code).toBe(1);
+    expect(JSON.parse(anchored.stdout).findings[0]).toMatchObject({ kind: 'truncated', message: expect.stringContaining('no records in the trail') });
+  });
+
+  test('a missing journal is an error with what to do; --since without --loki is a usage error', async () => {
+    const missing = await verify(['--dir', join(base, 'nowhere')], base);
+    expect(missing.code).toBe(EXIT_FAILURE);
+    expect(missing.stderr).toContain('--loki');
+    const { journal } = await localTrail();
+    expect((await verify(['--dir', journal, '--since', '1h'], base)).code).toBe(EXIT_USAGE);
+  });
+
+  test('--metrics-endpoint pushes swarmtrail.verify.failures by kind over OTLP/HTTP', async () => {
+    const bodies: OtlpJson[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        bodies.push({ url: request.url, type: request.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { journal } = await localTrail();
+      const path = join(journal, 'logs-0000000001.jsonl');
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"stringValue":"success"', '"stringValue":"failure"'));
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const result = await verify(['--dir', journal, '--metrics-endpoint', endpoint], base);
+      expect(result.code).toBe(1);
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0].url).toBe('/v1/metrics');
+      const request = JSON.parse(bodies[0].body);
+      const metric = request.resourceMetrics[0].scopeMetrics[0].metrics[0];
+      expect(metric.name).toBe('swarmtrail.verify.failures');
+      expect(metric.unit).toBe('{failure}');
+      const point = metric.sum.dataPoints[0];
+      expect(point.attributes).toEqual([{ key: 'swarmtrail.verify.failure.kind', value: { stringValue: 'modified' } }]);
+      expect(Number(point.asInt ?? point.asDouble)).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
