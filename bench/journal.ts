@@ -14,9 +14,15 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { appendFileSync } from 'node:fs';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import { JsonLogsSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
 import { Journal } from '../src/journal/Journal.js';
 import type { JournalDurability } from '../src/journal/Journal.js';
@@ -59,20 +65,63 @@ function directorySize(directory: string): number {
   return readdirSync(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
 }
 
-async function journalLogs(durability: JournalDurability | 'sdk-only', records: number, round: number): Promise<Measurement> {
+/** Raw OpenTelemetry baseline: a batch processor whose exporter appends OTLP/JSON lines to a file (no fsync). */
+class OtlpJsonFileExporter implements LogRecordExporter, SpanExporter {
+  constructor(
+    private readonly file: string,
+    private readonly signal: 'logs' | 'spans',
+  ) {}
+  export(items: ReadableLogRecord[] | ReadableSpan[], done: (result: ExportResult) => void): void {
+    const bytes = this.signal === 'spans'
+      ? JsonTraceSerializer.serializeRequest(items as ReadableSpan[])
+      : JsonLogsSerializer.serializeRequest(items as ReadableLogRecord[]);
+    appendFileSync(this.file, Buffer.concat([Buffer.from(bytes!), Buffer.from('\n')]));
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+async function rawOpenTelemetry(signal: 'logs' | 'spans', records: number, round: number): Promise<Measurement> {
+  const file = join(scratch, `raw-${signal}-${round}.jsonl`);
+  const exporter = new OtlpJsonFileExporter(file, signal);
+  const options = { exporter, maxQueueSize: records, maxExportBatchSize: 512, scheduledDelayMillis: 200 };
+  const started = process.hrtime.bigint();
+  if (signal === 'logs') {
+    const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor(options)] });
+    const logger = provider.getLogger('swarmtrail', '0.1.0');
+    for (let index = 0; index < records; index++) {
+      logger.emit({ eventName: 'audit.tool.end', body: 'tool finished', attributes: attributesFor(index) });
+      if (index % 1000 === 999) await yieldNow();
+    }
+    await provider.forceFlush();
+  } else {
+    const provider = new TracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(options)] });
+    const tracer = provider.getTracer('swarmtrail', '0.1.0');
+    for (let index = 0; index < records; index++) {
+      tracer.startSpan('execute_tool web_search', { attributes: attributesFor(index) }).end();
+      if (index % 1000 === 999) await yieldNow();
+    }
+    await provider.forceFlush();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { recordsPerSecond: records / seconds, bytesPerRecord: statSync(file).size / records };
+}
+
+async function journalLogs(durability: JournalDurability, records: number, round: number): Promise<Measurement> {
   const directory = join(scratch, `${durability}-${round}`);
-  const journal = durability === 'sdk-only' ? undefined : new Journal({ directory, durability, compressClosedSegments: false, maxBytes: 64 * 1024 ** 3 });
-  const provider = new LoggerProvider({ resource, processors: journal ? [new JournalLogRecordProcessor({ journal })] : [] });
+  const journal = new Journal({ directory, durability, compressClosedSegments: false, maxBytes: 64 * 1024 ** 3 });
+  const provider = new LoggerProvider({ resource, processors: [new JournalLogRecordProcessor({ journal })] });
   const logger = provider.getLogger('swarmtrail', '0.1.0');
   const started = process.hrtime.bigint();
   for (let index = 0; index < records; index++) {
     logger.emit({ eventName: 'audit.tool.end', body: 'tool finished', attributes: attributesFor(index) });
     if (index % 1000 === 999) await yieldNow();
   }
-  await journal?.flush();
+  await journal.flush();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const bytes = journal ? directorySize(directory) : 0;
-  await journal?.shutdown();
+  const bytes = directorySize(directory);
+  await journal.shutdown();
   await provider.shutdown();
   rmSync(directory, { recursive: true, force: true });
   return { recordsPerSecond: records / seconds, bytesPerRecord: bytes / records };
@@ -127,14 +176,16 @@ async function main(): Promise<void> {
   try {
     const recordModeRecords = Math.max(1000, Math.floor(RECORDS / 100));
     const rows: [string, number, Measurement, string][] = [];
-    const sdkOnly = await median((round) => journalLogs('sdk-only', RECORDS, round));
+    const rawLogs = await median((round) => rawOpenTelemetry('logs', RECORDS, round));
+    const rawSpans = await median((round) => rawOpenTelemetry('spans', RECORDS, round));
     const pinoResult = await median((round) => pinoFile(RECORDS, round));
     const batch = await median((round) => journalLogs('batch', RECORDS, round));
     rows.push(['logs, durability `batch` (default: fsync per batch)', RECORDS, batch, batch.recordsPerSecond >= 100_000 ? '>= 100k/s: met' : '>= 100k/s: NOT met']);
     rows.push(['logs, durability `none` (no fsync)', RECORDS, await median((round) => journalLogs('none', RECORDS, round)), '']);
     rows.push(['logs, durability `record` (fsync per record)', recordModeRecords, await median((round) => journalLogs('record', recordModeRecords, round)), '']);
     rows.push(['spans, durability `batch`', RECORDS, await median((round) => journalSpans(RECORDS, round)), '']);
-    rows.push(['logs SDK alone, no journal (baseline)', RECORDS, sdkOnly, '']);
+    rows.push(['logs, raw OpenTelemetry: BatchLogRecordProcessor + OTLP/JSON appended to a file, no fsync (baseline)', RECORDS, rawLogs, '']);
+    rows.push(['spans, raw OpenTelemetry: BatchSpanProcessor + OTLP/JSON appended to a file, no fsync (baseline)', RECORDS, rawSpans, '']);
     rows.push(['pino to a file, async (baseline)', RECORDS, pinoResult, '']);
 
     const table = [

@@ -210,8 +210,14 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  process.once('SIGTERM', () => controller.abort());
+  // Ctrl-C: `tail` and `ship` stop cleanly on the abort; anything still running shortly after is
+  // ended with the conventional 128 + SIGINT.
+  const interrupt = (code: number) => (): void => {
+    controller.abort();
+    setTimeout(() => process.exit(code), 500).unref();
+  };
+  process.once('SIGINT', interrupt(130));
+  process.once('SIGTERM', interrupt(143));
   // A closed pipe (`swarmtrail events | head`) is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT_OK);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { JournalIndex, type SegmentSummary } from '../journal/JournalIndex.js';
 import { JOURNAL_SIGNALS, parseSegmentName, type JournalSegment, type JournalSignal } from '../journal/JournalReader.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, parseDuration, type CommandContext } from './context.js';
-import { formatCount, isoTime } from './format.js';
+import { formatCount, isoTime, padVisible } from './format.js';
 import type { CliCommand, ParsedArguments } from './main.js';
 
 export const CURSOR_FILE = 'cursor.json';
@@ -172,7 +172,12 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
     return failed ? EXIT_FAILURE : EXIT_OK;
   }
   const verb = dryRun ? 'would delete' : 'deleted';
-  const lines = decisions.map((d) => `  ${d.action === 'delete' ? context.palette.red(dryRun ? 'would delete' : 'deleted') : context.palette.dim('kept')}  ${d.segment}  ${d.newestRecord ?? '-'}  ${d.reason}`);
+  const actionWidth = dryRun ? 12 : 7;
+  const nameWidth = Math.max(0, ...decisions.map((d) => d.segment.length));
+  const lines = decisions.map((d) => {
+    const action = d.action === 'delete' ? context.palette.red(dryRun ? 'would delete' : 'deleted') : context.palette.dim('kept');
+    return `  ${padVisible(action, actionWidth)}  ${d.segment.padEnd(nameWidth)}  ${d.newestRecord ?? '-'.padEnd(24)}  ${d.reason}`;
+  });
   await context.out(
     `${verb} ${deleted.length} of ${decisions.length} segments (${formatCount(deletedBytes)} bytes) older than ${String(values['older-than'])}\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`,
   );

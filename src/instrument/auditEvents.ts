@@ -290,7 +290,7 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_SECRET_ACCESS, {
       outcome: event.outcome,
       severity: event.outcome === 'granted' ? SeverityNumber.INFO : SeverityNumber.WARN,
-      message: event.message ?? `secret ${event.alias}: ${event.outcome}`,
+      message: event.message ?? `secret access ${event.outcome}: ${event.alias}`,
       attributes: withExtra(
         {
           [ATTR_AUDIT_SECRET_ALIAS]: event.alias,

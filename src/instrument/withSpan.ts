@@ -109,12 +109,14 @@ class SpanEnder {
         diag.error('swarmtrail: onResult hook failed', failure);
       }
     }
-    this.span.end();
+    // The callback may have ended the span itself; ending it again would only log a warning.
+    if (this.span.isRecording()) this.span.end();
   }
 
   fail(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    if (!this.span.isRecording()) return;
     recordError(this.span, error);
     this.span.end();
   }

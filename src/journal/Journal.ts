@@ -26,8 +26,8 @@ import {
   METRIC_SWARMTRAIL_JOURNAL_SIZE,
 } from '../semconv.js';
 import { describeError } from './errors.js';
-import { buildRequest, encodeLogRecord, encodeResourceMetrics, encodeSpan } from './otlpJson.js';
-import type { EncodedRecord } from './otlpJson.js';
+import { buildRequestJson, encodeResourceMetrics, serializeLogRecord, serializeSpan } from './otlpJson.js';
+import type { SerializedRecord } from './otlpJson.js';
 import { highestSeqs, recoverJournalDirectory } from './recovery.js';
 import type { JournalRecoveryReport } from './recovery.js';
 import { JOURNAL_SIGNALS, listSegmentsSync, segmentFileName, syncDirectory } from './segments.js';
@@ -91,7 +91,7 @@ const LOCK_FILE_NAME = 'journal.lock';
 
 type Pending =
   | { readonly signal: 'traces'; readonly span: ReadableSpan }
-  | { readonly signal: 'logs'; readonly record: EncodedRecord }
+  | { readonly signal: 'logs'; readonly record: SerializedRecord }
   | { readonly signal: 'metrics'; readonly request: object };
 
 interface SignalState {
@@ -280,16 +280,17 @@ export class Journal {
 
   /** Appends a snapshot of a log record (later changes to the record are not journaled). Never throws. */
   appendLogRecord(record: ReadableLogRecord): void {
-    let encoded: object;
+    let encoded: string;
     try {
-      encoded = encodeLogRecord(record);
+      // Serialised right away: a snapshot, and one short-lived string instead of a tree kept in memory.
+      encoded = serializeLogRecord(record);
     } catch (error) {
       this.drop('logs', 1, 'encode_error', error);
       return;
     }
     this.enqueue(this.states.logs, {
       signal: 'logs',
-      record: { resource: record.resource, scope: record.instrumentationScope, record: encoded },
+      record: { resource: record.resource, scope: record.instrumentationScope, json: encoded },
     });
   }
 
@@ -409,23 +410,23 @@ export class Journal {
     for (let start = 0; start < items.length; start += perLine) {
       const chunk = items.slice(start, start + perLine);
       try {
-        let request: object;
+        let line: string;
         if (state.signal === 'traces') {
-          request = buildRequest(
+          line = buildRequestJson(
             'traces',
             chunk.map((item) => {
               const span = (item as { span: ReadableSpan }).span;
-              return { resource: span.resource, scope: span.instrumentationScope, record: encodeSpan(span) };
+              return { resource: span.resource, scope: span.instrumentationScope, json: serializeSpan(span) };
             }),
           );
         } else if (state.signal === 'logs') {
-          request = buildRequest('logs', chunk.map((item) => (item as { record: EncodedRecord }).record));
+          line = buildRequestJson('logs', chunk.map((item) => (item as { record: SerializedRecord }).record));
         } else {
-          request = {
+          line = JSON.stringify({
             resourceMetrics: chunk.flatMap((item) => (item as { request: { resourceMetrics: object[] } }).request.resourceMetrics),
-          };
+          });
         }
-        lines.push(`${JSON.stringify(request)}\n`);
+        lines.push(`${line}\n`);
       } catch (error) {
         this.drop(state.signal, chunk.length, 'encode_error', error);
       }

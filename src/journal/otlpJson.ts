@@ -76,8 +76,21 @@ function encodeDouble(value: number): number | string {
   return value > 0 ? 'Infinity' : '-Infinity';
 }
 
+const TWO_TO_THE_63 = 2 ** 63;
+
+/** Whether a JS number is an integer that fits OTLP's int64 (larger ones are written as doubles). */
+function isInt64(value: number): boolean {
+  return Number.isInteger(value) && value >= -TWO_TO_THE_63 && value < TWO_TO_THE_63;
+}
+
+/** Decimal string of an integral number, exact beyond 2^53 (never exponent notation). */
+function int64String(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+}
+
 function encodeInt64(value: number | bigint): string {
-  return typeof value === 'bigint' ? value.toString() : String(Math.trunc(value));
+  if (typeof value === 'bigint') return value.toString();
+  return Number.isFinite(value) ? int64String(Math.trunc(value)) : '0';
 }
 
 /** Encodes an attribute value or log body; never throws (cycles and deep nesting are cut). */
@@ -88,7 +101,7 @@ export function encodeAnyValue(value: unknown, depth = 0): OtlpAnyValue {
     case 'boolean':
       return { boolValue: value };
     case 'number':
-      return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: encodeDouble(value) };
+      return isInt64(value) ? { intValue: int64String(value) } : { doubleValue: encodeDouble(value) };
     case 'bigint':
       return { intValue: value.toString() };
     case 'object': {
@@ -224,6 +237,77 @@ export function encodeLogRecord(record: ReadableLogRecord): object {
   return out;
 }
 
+// --- direct serialisation: the same JSON as JSON.stringify(encodeX(...)), without the object tree ---
+
+/** `JSON.stringify(encodeAnyValue(value))`, faster for the common scalar cases. */
+export function serializeAnyValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return `{"stringValue":${JSON.stringify(value)}}`;
+    case 'boolean':
+      return value ? '{"boolValue":true}' : '{"boolValue":false}';
+    case 'number':
+      if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`;
+      if (isInt64(value)) return `{"intValue":"${int64String(value)}"}`;
+      if (Number.isFinite(value)) return `{"doubleValue":${value}}`;
+      return JSON.stringify(encodeAnyValue(value));
+    default:
+      return JSON.stringify(encodeAnyValue(value));
+  }
+}
+
+/** `JSON.stringify(encodeAttributes(attributes))`. */
+export function serializeAttributes(attributes: Attributes | Readonly<Record<string, AnyValue>>): string {
+  let out = '[';
+  let first = true;
+  for (const key of Object.keys(attributes)) {
+    out += `${first ? '' : ','}{"key":${JSON.stringify(key)},"value":${serializeAnyValue(attributes[key])}}`;
+    first = false;
+  }
+  return `${out}]`;
+}
+
+/** `JSON.stringify(encodeLogRecord(record))`. */
+export function serializeLogRecord(record: ReadableLogRecord): string {
+  let out = `{"timeUnixNano":"${encodeHrTime(record.hrTime)}","observedTimeUnixNano":"${encodeHrTime(record.hrTimeObserved)}"`;
+  if (record.severityNumber) out += `,"severityNumber":${record.severityNumber}`;
+  if (record.severityText) out += `,"severityText":${JSON.stringify(record.severityText)}`;
+  if (record.body !== undefined) out += `,"body":${serializeAnyValue(record.body)}`;
+  if (record.eventName) out += `,"eventName":${JSON.stringify(record.eventName)}`;
+  out += `,"attributes":${serializeAttributes(record.attributes)}`;
+  if (record.droppedAttributesCount) out += `,"droppedAttributesCount":${record.droppedAttributesCount}`;
+  const context = record.spanContext;
+  if (context) {
+    if (context.traceFlags) out += `,"flags":${context.traceFlags}`;
+    out += `,"traceId":${JSON.stringify(context.traceId)},"spanId":${JSON.stringify(context.spanId)}`;
+  }
+  return `${out}}`;
+}
+
+/** `JSON.stringify(encodeSpan(span))`; events and links go through the object encoder. */
+export function serializeSpan(span: ReadableSpan): string {
+  const context = span.spanContext();
+  let out = `{"traceId":${JSON.stringify(context.traceId)},"spanId":${JSON.stringify(context.spanId)}`;
+  const traceState = context.traceState?.serialize();
+  if (traceState) out += `,"traceState":${JSON.stringify(traceState)}`;
+  if (span.parentSpanContext?.spanId) out += `,"parentSpanId":${JSON.stringify(span.parentSpanContext.spanId)}`;
+  out += `,"flags":${spanFlags(context, span.parentSpanContext?.isRemote)},"name":${JSON.stringify(span.name)},"kind":${(span.kind ?? 0) + 1}`;
+  out += `,"startTimeUnixNano":"${encodeHrTime(span.startTime)}","endTimeUnixNano":"${encodeHrTime(span.endTime)}"`;
+  out += `,"attributes":${serializeAttributes(span.attributes)}`;
+  if (span.droppedAttributesCount) out += `,"droppedAttributesCount":${span.droppedAttributesCount}`;
+  if (span.events.length > 0 || span.links.length > 0 || span.droppedEventsCount || span.droppedLinksCount) {
+    // Rare enough: reuse the object encoder for the tail so the field order stays identical.
+    const full = encodeSpan(span) as Record<string, unknown>;
+    for (const key of ['events', 'droppedEventsCount', 'links', 'droppedLinksCount']) {
+      if (full[key] !== undefined) out += `,"${key}":${JSON.stringify(full[key])}`;
+    }
+  }
+  let status = '';
+  if (span.status.message) status = `"message":${JSON.stringify(span.status.message)}`;
+  if (span.status.code) status += `${status ? ',' : ''}"code":${span.status.code}`;
+  return `${out},"status":{${status}}}`;
+}
+
 /** Which top-level and scope-level field names each signal uses in its export request. */
 export const REQUEST_FIELDS = {
   traces: { resource: 'resourceSpans', scope: 'scopeSpans', records: 'spans' },
@@ -268,6 +352,58 @@ export function buildRequest(signal: 'traces' | 'logs', records: readonly Encode
     resources.push(resourceEntry);
   }
   return { [fields.resource]: resources };
+}
+
+/** One record already serialised as OTLP/JSON, with the resource and scope it belongs to. */
+export interface SerializedRecord {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  readonly json: string;
+}
+
+const resourceJsonCache = new WeakMap<Resource, string>();
+
+function resourceJson(resource: Resource): string {
+  let json = resourceJsonCache.get(resource);
+  if (json === undefined) {
+    json = JSON.stringify(encodeResource(resource));
+    resourceJsonCache.set(resource, json);
+  }
+  return json;
+}
+
+/**
+ * Same as {@link buildRequest}, for records already serialised: returns the export request as a
+ * JSON string (without a newline), concatenating the records' JSON instead of re-serialising them.
+ */
+export function buildRequestJson(signal: 'traces' | 'logs', records: readonly SerializedRecord[]): string {
+  const fields = REQUEST_FIELDS[signal];
+  const byResource = new Map<Resource, Map<string, { scope: InstrumentationScope; records: string[] }>>();
+  for (const item of records) {
+    let byScope = byResource.get(item.resource);
+    if (byScope === undefined) {
+      byScope = new Map();
+      byResource.set(item.resource, byScope);
+    }
+    const scopeKey = `${item.scope.name}@${item.scope.version ?? ''}:${item.scope.schemaUrl ?? ''}`;
+    let group = byScope.get(scopeKey);
+    if (group === undefined) {
+      group = { scope: item.scope, records: [] };
+      byScope.set(scopeKey, group);
+    }
+    group.records.push(item.json);
+  }
+  const resources: string[] = [];
+  for (const [resource, byScope] of byResource) {
+    const scopes: string[] = [];
+    for (const group of byScope.values()) {
+      const schema = group.scope.schemaUrl ? `,"schemaUrl":${JSON.stringify(group.scope.schemaUrl)}` : '';
+      scopes.push(`{"scope":${JSON.stringify(encodeScope(group.scope))},"${fields.records}":[${group.records.join(',')}]${schema}}`);
+    }
+    const schema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
+    resources.push(`{"resource":${resourceJson(resource)},"${fields.scope}":[${scopes.join(',')}]${schema}}`);
+  }
+  return `{"${fields.resource}":[${resources.join(',')}]}`;
 }
 
 function toTemporality(temporality: AggregationTemporality): number {

@@ -59,6 +59,7 @@ import {
   AUDIT_EVENT_TYPE_CHECKPOINT,
   AUDIT_EVENT_TYPE_RUN_END,
   AUDIT_OUTCOME_SUCCESS,
+  ATTR_SWARMTRAIL_RECORD_ID,
 } from '../semconv.js';
 
 export interface HashChainLogRecordProcessorOptions extends IntegrityOptions {
@@ -279,6 +280,11 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
   }
 
   private _append(chain: Chain, record: ReadWriteLogRecord): void {
+    // The journal gives records without an id a `swarmtrail.record.id` for de-duplication; give it
+    // here, before hashing, so that no later processor changes a hashed record.
+    if (record.attributes[ATTR_AUDIT_EVENT_ID] === undefined && record.attributes[ATTR_SWARMTRAIL_RECORD_ID] === undefined) {
+      record.setAttribute(ATTR_SWARMTRAIL_RECORD_ID, randomUUID());
+    }
     chain.seq += 1;
     record.setAttribute(ATTR_AUDIT_CHAIN_ID, chain.id);
     record.setAttribute(ATTR_AUDIT_CHAIN_SEQ, chain.seq);

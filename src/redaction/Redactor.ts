@@ -26,6 +26,7 @@ import {
   type RedactionOptions,
   type RedactionPattern,
 } from './RedactionOptions.js';
+import { KEYED_RULES, scanKeyed } from './keyed.js';
 import { isHighEntropySecret } from './validators.js';
 
 /** Where redacted values came from: `traces`, `logs`, `metrics`, `resource` or `value`. */
@@ -317,6 +318,7 @@ export class Redactor {
       }
       if (copied > 0) text = output + text.slice(copied);
     }
+    text = this._keyed(text, report);
     if (this._detectPersonalData && text.includes('@')) text = this._emails(text, report);
     for (const { name, pattern } of this._userPatterns) {
       pattern.lastIndex = 0;
@@ -382,6 +384,20 @@ export class Redactor {
       return detector.category === 'credential' && detector.secretGroups === 0 ? detector.kind : fallback;
     }
     return fallback;
+  }
+
+  /** Secrets found by their key (`password=…`, `Authorization: …`), after the token pass. */
+  private _keyed(text: string, report: RedactionReport): string {
+    let output = '';
+    let copied = 0;
+    scanKeyed(text, KEYED_RULES, (match) => {
+      const secret = text.slice(match.start, match.end);
+      if (this._isAllowed(secret)) return;
+      const kind = match.kind === 'secret_assignment' || match.kind === 'high_entropy_secret' ? this._specificKind(secret, match.kind) : match.kind;
+      output += text.slice(copied, match.start) + this.replacement(kind, secret, report);
+      copied = match.end;
+    });
+    return copied === 0 ? text : output + text.slice(copied);
   }
 
   /** Email addresses, found from each `@` outwards (cheaper than a pattern at every position). */
@@ -482,11 +498,11 @@ export function compileDetectors(detectors: readonly Detector[]): { source: stri
       }
       body = dispatch(members, 2, 0, emit, '\\b');
     } else if (section === 'identifier') {
-      body = dispatch(members, 1, 0, emit, IDENTIFIER_GATE);
+      body = dispatch(members, 1, 0, emit, IDENTIFIER_GATE, IDENTIFIER_GATE);
     } else {
       body = members.map(emit).join('|');
     }
-    sections.push(`${SECTION_GATES[section]}(?:${body})`);
+    sections.push(section === 'identifier' ? body : `${SECTION_GATES[section]}(?:${body})`);
   }
   return { source: sections.join('|'), compiled };
 }
@@ -502,6 +518,7 @@ function dispatch(
   depth: number,
   emit: (detector: Detector) => string,
   gate: string,
+  innerGate = '',
 ): string {
   const byFirst = new Map<string, Detector[]>();
   const order: string[] = [];
@@ -524,7 +541,7 @@ function dispatch(
     } else if (group.length > 2 && depth + 1 < levels && !key.startsWith('[') && !key.startsWith('\\')) {
       groups.push(`(?=${key})(?:${dispatch(group, levels, depth + 1, emit, gate)})`);
     } else {
-      groups.push(`(?=${key})(?:${group.map(emit).join('|')})`);
+      groups.push(`(?=${key})${innerGate}(?:${group.map(emit).join('|')})`);
     }
   }
   return groups.join('|');

@@ -11,7 +11,6 @@
 import {
   isBasicCredential,
   isBearerToken,
-  isHighEntropySecret,
   isIban,
   isIpv4Address,
   isKeyedSecretValue,
@@ -73,58 +72,14 @@ const END = '(?![A-Za-z0-9_-])';
 const VALUE =
   '(?:"((?:[^"\\\\\\r\\n]|\\\\[^"])*)"|\\\\"([^"\\\\\\r\\n]*)\\\\"|\'([^\'\\r\\n]*)\'|(?!\\$\\{)([^\\s"\'`,;&<>(){}\\[\\]\\\\]+))';
 const VALUE_GROUPS = 4;
-/** Between a key and its value: optional closing quote, `=` or `:`, spaces. */
-const SEPARATOR = '(?:\\\\?["\'])?[ \\t]*[:=][ \\t]*';
 
-/** Key words whose value is secret whatever it looks like. */
-const SECRET_KEY_WORDS = [
-  'password', 'passwd', 'passphrase', 'secret', 'client_secret', 'api_key', 'apikey', 'access_key',
-  'secret_key', 'private_key', 'access_token', 'refresh_token', 'auth_token', 'id_token',
-  'session_token', 'token', 'credentials', 'credential',
-];
-/** Secret key words inside identifiers: `dbPassword`, `PGPASSWORD`, `openaiApiKey`. */
-const CAMEL_SECRET_KEYS = [
-  'Password', 'PASSWORD', 'Passwd', 'PASSWD', 'Passphrase', 'PASSPHRASE', 'Secret', 'SECRET',
-  'Token', 'TOKEN', 'ApiKey', 'APIKEY', 'AccessKey', 'PrivateKey', 'Credentials', 'CREDENTIALS',
-];
-/**
- * Secret key words followed by a value, one detector per first letter (so the combined pass
- * tries each only where its letter is), plus one for key words inside identifiers.
- */
-const SECRET_ASSIGNMENT_DETECTORS: readonly Detector[] = [
-  ...[...new Set(SECRET_KEY_WORDS.map((word) => word[0]!))].map((letter): Detector => {
-    const words = SECRET_KEY_WORDS.filter((word) => word.startsWith(letter)).map(caseless);
-    if (letter === 'p') words.push(`(?<=[;_.-])${caseless('pwd')}`);
-    return {
-      kind: 'secret_assignment',
-      category: 'credential',
-      pattern: `(?<![A-Za-z0-9])(?:${words.join('|')})(?:[_-]?${caseless('key')})?${SEPARATOR}${VALUE}`,
-      secretGroups: VALUE_GROUPS,
-      section: 'identifier',
-      first: `[${letter.toUpperCase()}${letter}]`,
-      validate: isKeyedSecretValue,
-    };
-  }),
-  {
-    kind: 'secret_assignment',
-    category: 'credential',
-    pattern: `(?<=[A-Za-z0-9])(?:${CAMEL_SECRET_KEYS.join('|')})(?:[_-]?(?:Key|KEY))?${SEPARATOR}${VALUE}`,
-    secretGroups: VALUE_GROUPS,
-    section: 'inner',
-    validate: isKeyedSecretValue,
-  },
-];
 
-/** Key words whose value is redacted only when it looks random (entropy). */
-const WEAK_KEY = `(?:${['key', 'sig', 'signature', 'auth', 'hmac', 'salt', 'cert', 'dsn'].map(caseless).join('|')})`;
 
 /**
  * Built-in detectors, most specific first: at the same position the first listed wins.
  */
 /** Detectors found by a key name; their value is re-checked for a more specific kind. */
-export const KEYED_KINDS: ReadonlySet<string> = new Set([
-  'secret_assignment', 'high_entropy_secret', 'authorization', 'secret_flag', 'cli_credentials',
-]);
+export const KEYED_KINDS: ReadonlySet<string> = new Set(['secret_flag', 'cli_credentials']);
 
 export const BUILT_IN_DETECTORS: readonly Detector[] = [
   // --- text that must survive --------------------------------------------------------------
@@ -171,26 +126,10 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   { kind: 'pinecone_api_key', category: 'credential', pattern: '\\bpcsk_[A-Za-z0-9]{5,}_[A-Za-z0-9]{40,}' + END, secretGroups: 0, section: 'word' },
   // --- cloud providers -------------------------------------------------------------------------
   { kind: 'aws_access_key_id', category: 'credential', pattern: '\\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z2-7]{16}\\b', secretGroups: 0, section: 'word' },
-  {
-    kind: 'aws_secret_access_key',
-    category: 'credential',
-    pattern: `(?<![A-Za-z0-9])${caseless('secret_access_key')}${SEPARATOR}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`,
-    secretGroups: 1,
-    section: 'identifier',
-    first: '[Ss]',
-  },
   { kind: 'google_api_key', category: 'credential', pattern: '\\bAIza[0-9A-Za-z_-]{35}' + END, secretGroups: 0, section: 'word' },
   { kind: 'google_oauth_token', category: 'credential', pattern: '\\bya29\\.[0-9A-Za-z_-]{20,}' + END, secretGroups: 0, section: 'word' },
   { kind: 'google_oauth_refresh_token', category: 'credential', pattern: '\\b1//0[0-9A-Za-z_-]{40,}' + END, secretGroups: 0, section: 'word' },
   { kind: 'google_oauth_client_secret', category: 'credential', pattern: '\\bGOCSPX-[0-9A-Za-z_-]{28}' + END, secretGroups: 0, section: 'word' },
-  {
-    kind: 'azure_storage_key',
-    category: 'credential',
-    pattern: `(?<![A-Za-z0-9])${caseless('AccountKey')}[ \\t]*=[ \\t]*([A-Za-z0-9+/]{86}==)`,
-    secretGroups: 1,
-    section: 'identifier',
-    first: '[Aa]',
-  },
   {
     kind: 'azure_client_secret',
     category: 'credential',
@@ -233,14 +172,6 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   { kind: 'sendgrid_api_key', category: 'credential', pattern: '\\bSG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}' + END, secretGroups: 0, section: 'word' },
   { kind: 'mailgun_api_key', category: 'credential', pattern: '\\bkey-[0-9a-f]{32}' + END, secretGroups: 0, section: 'word' },
   { kind: 'twilio_api_key', category: 'credential', pattern: '\\bSK[0-9a-f]{32}\\b', secretGroups: 0, section: 'word' },
-  {
-    kind: 'datadog_api_key',
-    category: 'credential',
-    pattern: `(?<![A-Za-z0-9])(?:${caseless('dd')}|${caseless('datadog')})[_-]?(?:${caseless('api')}|${caseless('app')}|${caseless('application')})[_-]?${caseless('key')}${SEPARATOR}["']?([0-9a-f]{32,40})\\b`,
-    secretGroups: 1,
-    section: 'identifier',
-    first: '[Dd]',
-  },
   { kind: 'vault_token', category: 'credential', pattern: '\\bhv[sbr]\\.[A-Za-z0-9_-]{24,}' + END, secretGroups: 0, section: 'word' },
   { kind: 'shopify_token', category: 'credential', pattern: '\\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}' + END, secretGroups: 0, section: 'word' },
   { kind: 'linear_api_key', category: 'credential', pattern: '\\blin_(?:api|oauth)_[A-Za-z0-9]{40,}' + END, secretGroups: 0, section: 'word' },
@@ -250,14 +181,6 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   { kind: 'newrelic_api_key', category: 'credential', pattern: '\\bNRAK-[A-Z0-9]{27}' + END, secretGroups: 0, section: 'word' },
   { kind: 'sentry_token', category: 'credential', pattern: '\\bsntry[su]_[A-Za-z0-9_=+/-]{40,}' + END, secretGroups: 0, section: 'word' },
   // --- authorization headers, cookies, URLs ------------------------------------------------
-  {
-    kind: 'authorization',
-    category: 'credential',
-    pattern: `(?<![A-Za-z0-9])${caseless('authorization')}${SEPARATOR}(?:\\\\?["'])?((?:${caseless('bearer')}|${caseless('basic')}|${caseless('token')}|${caseless('digest')}|${caseless('negotiate')}|Bot|ApiKey|AWS4-HMAC-SHA256|SharedKey)[ \\t]+[^"'\\r\\n\\\\]+|[^\\s"'\\\\,;]+)`,
-    secretGroups: 1,
-    section: 'identifier',
-    first: '[Aa]',
-  },
   {
     kind: 'bearer_token',
     category: 'credential',
@@ -273,21 +196,6 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
     secretGroups: 1,
     section: 'word',
     validate: isBasicCredential,
-  },
-  {
-    kind: 'cookie',
-    category: 'credential',
-    pattern: `(?<![A-Za-z0-9])(?:${caseless('set-cookie')}|${caseless('cookie')})${SEPARATOR}(?:\\\\?["'])?([^"'\\r\\n\\\\]+)`,
-    secretGroups: 1,
-    section: 'identifier',
-    first: '[SsCc]',
-  },
-  {
-    kind: 'session_cookie',
-    category: 'credential',
-    pattern: `=(?<=(?<![A-Za-z0-9])(?:${caseless('session')}(?:_?${caseless('id')})?|${caseless('connect.sid')}|JSESSIONID|PHPSESSID|ASP\\.NET_SessionId|_session|sid)=)([^;\\s&"',]{8,})`,
-    secretGroups: 1,
-    section: 'separator',
   },
   {
     kind: 'url_password',
@@ -313,17 +221,8 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
     section: 'anywhere',
     validate: isKeyedSecretValue,
   },
-  // --- secrets by key name in free text (key=value, key: value, "key": "value") -------------
-  ...SECRET_ASSIGNMENT_DETECTORS,
-  {
-    kind: 'high_entropy_secret',
-    category: 'credential',
-    pattern: `(?<![A-Za-z0-9])${WEAK_KEY}${SEPARATOR}${VALUE}`,
-    secretGroups: VALUE_GROUPS,
-    section: 'identifier',
-    first: '[KkSsAaHhCcDd]',
-    validate: isHighEntropySecret,
-  },
+  // Secrets by key name in free text (key=value, key: value, "key": "value") are found by the
+  // separator scanner in keyed.ts, not here.
   // --- personal data -------------------------------------------------------------------------
   {
     kind: 'payment_card',

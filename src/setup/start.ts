@@ -259,11 +259,13 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
       : journal !== undefined
         ? { kind: 'journal', directory: journal.directory }
         : { kind: 'none' };
-  if (destination.kind === 'none') {
+  if (destination.kind === 'none' && (options.spanExporters ?? []).length === 0 && (options.logRecordExporters ?? []).length === 0) {
     diag.warn('swarmtrail: journal disabled and no OTLP endpoint: only the exporters you added receive the trail');
   }
 
+  let stopping: Promise<void> | undefined;
   const forceFlush = async (): Promise<void> => {
+    if (stopping !== undefined) return stopping;
     // Spans first: their ends emit audit records; then logs; then metrics; the journal last.
     for (const step of [
       () => tracerProvider.forceFlush(),
@@ -279,7 +281,6 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     }
   };
 
-  let stopping: Promise<void> | undefined;
   const removeExitHooks = (options.handleExitSignals ?? true) ? installExitHooks(() => handle.shutdown()) : () => {};
   const handle: SwarmtrailHandle = {
     enabled: true,

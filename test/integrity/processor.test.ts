@@ -1,6 +1,6 @@
 /** HashChainLogRecordProcessor and key handling, through the real OpenTelemetry logs SDK. */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diag, DiagLogLevel, ROOT_CONTEXT, SeverityNumber, trace, TraceFlags, type Context } from '@opentelemetry/api';
@@ -36,7 +36,7 @@ function pipeline(options: Partial<HashChainLogRecordProcessorOptions> = {}) {
   processor.setLoggerProvider(provider);
   const logger = provider.getLogger('swarmtrail', '0.1.0');
   const audit = (type: string, context: Context = runContext(TRACE_A), body: unknown = `${type} body`): void => {
-    logger.emit({ eventName: `audit.${type}`, severityNumber: SeverityNumber.INFO, body: body, attributes: { 'audit.event.type': type, 'audit.outcome': 'success' }, context });
+    logger.emit({ eventName: `audit.${type}`, severityNumber: SeverityNumber.INFO, body: body, attributes: { 'audit.event.type': type, 'audit.event.id': randomUUID(), 'audit.outcome': 'success' }, context });
   };
   const records = (): ReadableLogRecord[] => exporter.getFinishedLogRecords();
   return { processor, provider, logger, audit, records };
@@ -56,6 +56,7 @@ describe('chaining', () => {
         "audit.chain.id",
         "audit.chain.prev_hash",
         "audit.chain.seq",
+        "audit.event.id",
         "audit.event.type",
         "audit.outcome",
         "audit.record.hash",
@@ -71,10 +72,12 @@ describe('chaining', () => {
     await provider.shutdown();
   });
 
-  test('with chainAllLogRecords every log record is chained', async () => {
+  test('with chainAllLogRecords every log record is chained, with a record id given before hashing', async () => {
     const { logger, records, provider } = pipeline({ chainAllLogRecords: true });
     logger.emit({ body: 'plain log' });
     expect(records()[0].attributes['audit.chain.seq']).toBe(1);
+    expect(records()[0].attributes['swarmtrail.record.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(records()[0].attributes['audit.record.hash']).toBe(hashProjection(projectSdkLogRecord(records()[0])));
     await provider.shutdown();
   });
 
@@ -110,7 +113,7 @@ describe('checkpoints', () => {
     expect(checkpoint.attributes['audit.checkpoint.head_hash']).toBe(records()[2].attributes['audit.record.hash']);
     expect(checkpoint.attributes['audit.checkpoint.final']).toBe(false);
     expect(checkpoint.attributes['audit.checkpoint.reason']).toBe('count');
-    expect(checkpoint.attributes['audit.checkpoint.attribute_keys']).toEqual(['audit.chain.id', 'audit.chain.prev_hash', 'audit.chain.seq', 'audit.event.type', 'audit.outcome', 'audit.record.hash']);
+    expect(checkpoint.attributes['audit.checkpoint.attribute_keys']).toEqual(['audit.chain.id', 'audit.chain.prev_hash', 'audit.chain.seq', 'audit.event.id', 'audit.event.type', 'audit.outcome', 'audit.record.hash']);
     expect(checkpoint.attributes['audit.checkpoint.resource_keys']).toEqual(['service.name']);
     expect(checkpoint.spanContext?.traceId).toBe(TRACE_A);
     expect(seen.map((c) => c.seq)).toEqual([3, 7]);

@@ -12,7 +12,17 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { buildRequest, encodeAnyValue, encodeLogRecord, encodeResourceMetrics, encodeSpan } from '../../src/journal/otlpJson.js';
+import {
+  buildRequest,
+  buildRequestJson,
+  encodeAnyValue,
+  encodeLogRecord,
+  encodeResourceMetrics,
+  encodeSpan,
+  serializeAnyValue,
+  serializeLogRecord,
+  serializeSpan,
+} from '../../src/journal/otlpJson.js';
 import { encodeRequestAsProtobuf } from '../../src/journal/otlpProtobuf.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'journal-test', 'deployment.environment': 'test' });
@@ -189,10 +199,33 @@ describe('OTLP/JSON encoding', () => {
     expect(histogram.dataPoints[0].bucketCounts.every((count: unknown) => typeof count === 'string')).toBe(true);
   });
 
+  it('buildRequestJson (what the journal writes) equals buildRequest serialised', async () => {
+    const records = await makeLogs();
+    const spans = await makeSpans();
+    expect(
+      JSON.parse(buildRequestJson('logs', records.map((record) => ({ resource: record.resource, scope: record.instrumentationScope, json: JSON.stringify(encodeLogRecord(record)) })))),
+    ).toEqual(JSON.parse(JSON.stringify(buildRequest('logs', records.map((record) => ({ resource: record.resource, scope: record.instrumentationScope, record: encodeLogRecord(record) }))))));
+    expect(
+      JSON.parse(buildRequestJson('traces', spans.map((span) => ({ resource: span.resource, scope: span.instrumentationScope, json: JSON.stringify(encodeSpan(span)) })))),
+    ).toEqual(JSON.parse(JSON.stringify(buildRequest('traces', spans.map((span) => ({ resource: span.resource, scope: span.instrumentationScope, record: encodeSpan(span) }))))));
+  });
+
+  it('the direct serialisers write exactly JSON.stringify of the object encoders', async () => {
+    const records = await makeLogs();
+    const spans = await makeSpans();
+    for (const record of records) expect(serializeLogRecord(record)).toBe(JSON.stringify(encodeLogRecord(record)));
+    for (const span of spans) expect(serializeSpan(span)).toBe(JSON.stringify(encodeSpan(span)));
+    for (const value of ['a"b\\n', 0, -3, 2 ** 53, 0.1, 1e300, Number.NaN, true, false, null, undefined, [1, 'x'], { k: [true] }, new Uint8Array([9]), 1e21, 2 ** 64, -(2 ** 63)]) {
+      expect(serializeAnyValue(value)).toBe(JSON.stringify(encodeAnyValue(value)));
+    }
+  });
+
   it('writes non-finite doubles and odd values the way the JSON mapping requires', () => {
     expect(encodeAnyValue(Number.NaN)).toEqual({ doubleValue: 'NaN' });
     expect(encodeAnyValue(Number.NEGATIVE_INFINITY)).toEqual({ doubleValue: '-Infinity' });
     expect(encodeAnyValue(10n ** 18n)).toEqual({ intValue: '1000000000000000000' });
+    expect(encodeAnyValue(1e18)).toEqual({ intValue: '1000000000000000000' });
+    expect(encodeAnyValue(1e21)).toEqual({ doubleValue: 1e21 });
     expect(encodeAnyValue(null)).toEqual({});
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

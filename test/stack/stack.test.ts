@@ -12,7 +12,7 @@ import { OtlpHttpSink } from './OtlpHttpSink.js';
 import { freePort, waitFor } from './processes.js';
 import { auditRecord, logsRequest, newSpanId, newTraceId, postOtlpJson, traceRequest, type RawLogRecord } from './rawOtlp.js';
 import { CollectorProcess, collectorBinary, PrometheusProcess, REPOSITORY_ROOT, validateCollectorConfig, type CollectorPorts } from './stack.js';
-import { runDemoSwarm, runSwarm, shipJournal, type SwarmRun } from './swarmRun.js';
+import { runDemoSwarm, shipJournal, type SwarmRun } from './swarmRun.js';
 
 const OBSERVED_METRICS_FILE = join(REPOSITORY_ROOT, 'test', 'stack', 'observed-metrics.json');
 
@@ -83,7 +83,7 @@ beforeAll(async () => {
   collectorPorts = { grpc: await freePort(), http: await freePort(), health: await freePort(), telemetry: await freePort() };
   prometheus = await PrometheusProcess.start({ workDirectory, scrapeTargets: [`127.0.0.1:${collectorPorts.telemetry}`] });
   collector = await startCollector();
-  run = await runSwarm({ collectorEndpoint: collector.otlpHttpEndpoint, workDirectory });
+  run = await runDemoSwarm({ collectorEndpoint: collector.otlpHttpEndpoint, workDirectory });
 });
 
 afterAll(async () => {
@@ -133,7 +133,7 @@ describe('a swarm run through the collector', () => {
     const received = (): typeof tempo.spans => tempo.spans.filter((span) => traceIds.has(span.traceId));
     await waitFor(() => new Set(received().map((span) => span.spanId)).size >= run.spans.length, {
       timeoutMs: 30_000,
-      what: `${run.spans.length} spans of the ${run.source} run at the Tempo stand-in`,
+      what: `${run.spans.length} spans of the demo run at the Tempo stand-in`,
     });
     const byId = new Map(received().map((span) => [span.spanId, span]));
     expect(byId.size).toBe(run.spans.length);
@@ -162,7 +162,7 @@ describe('a swarm run through the collector', () => {
 
   it('reaches the Loki stand-in with every audit record, each carrying trace and span ids', async () => {
     expect(run.auditRecords.length).toBeGreaterThan(0);
-    await waitForAuditIds(run.auditRecords.map((record) => record.auditEventId), `every audit record of the ${run.source} run at the Loki stand-in`);
+    await waitForAuditIds(run.auditRecords.map((record) => record.auditEventId), 'every audit record of the demo run at the Loki stand-in');
     const spanIds = new Set(run.spans.map((span) => span.spanId));
     const traceIds = new Set(run.traceIds);
     for (const expected of run.auditRecords) {
@@ -191,6 +191,18 @@ describe('a swarm run through the collector', () => {
         throw new Error(`${(error as Error).message}: expected ${expectation.value}, got ${JSON.stringify(actual)}`, { cause: error });
       });
       expect(samples).toHaveLength(1);
+    }
+  });
+
+  it('holds the final value of every counter and histogram the SDK exported, under its Prometheus name', async () => {
+    const promqls = run.exportedMetricExpectations.map((expectation) => expectation.promql).join('\n');
+    for (const name of ['gen_ai_client_token_usage_count', 'swarmtrail_tool_duration_seconds_count', 'swarmtrail_audit_events_total']) expect(promqls).toContain(name);
+    for (const expectation of run.exportedMetricExpectations) {
+      const matches = (values: number[]): boolean => values.length === 1 && Math.abs(values[0]! - expectation.value) <= expectation.tolerance;
+      await queryUntil(expectation.promql, matches).catch(async (error: unknown) => {
+        const actual = await prometheus.query(expectation.promql);
+        throw new Error(`${(error as Error).message}: expected ${expectation.value}, got ${JSON.stringify(actual)}`, { cause: error });
+      });
     }
   });
 
@@ -410,7 +422,6 @@ describe('agent -> gateway layout, running', () => {
           SWARMTRAIL_GATEWAY_ENDPOINT: `127.0.0.1:${gateway.ports.grpc}`,
         },
       });
-      process.stderr.write(`T start ${Date.now()}\n`);
       const traceId = newTraceId();
       const rootId = newSpanId();
       const spans = [
@@ -421,8 +432,8 @@ describe('agent -> gateway layout, running', () => {
       await postOtlpJson(agent.otlpHttpEndpoint, 'traces', traceRequest('layout-client', spans));
       await postOtlpJson(agent.otlpHttpEndpoint, 'logs', logsRequest('layout-client', records));
       await waitFor(() => tempo.spans.filter((span) => span.traceId === traceId).length >= spans.length, { timeoutMs: 30_000, what: 'the spans routed through agent and gateway' });
-      process.stderr.write(`T tempo ${Date.now()}\n`); await waitForAuditIds(records.map((record) => String(record.attributes['audit.event.id'])), 'the audit records routed through agent and gateway');
-      process.stderr.write(`T loki ${Date.now()}\n`);
+      await waitForAuditIds(records.map((record) => String(record.attributes['audit.event.id'])), 'the audit records routed through agent and gateway');
+      // The gateway's span metrics saw the whole trace.
       await queryUntil('sum(traces_span_metrics_calls_total{job="layout-client",gen_ai_operation_name="execute_tool"})', (values) => values[0] === 4);
     } finally {
       await agent?.stop();

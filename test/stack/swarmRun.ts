@@ -1,16 +1,13 @@
 /**
- * One swarm run sent through the collector, with what the backends must end up holding.
- *
- * When the demo is built (dist/examples/demo-swarm.js, `npm run build`), the run is the demo
- * itself, exporting through the collector like any app; what it exported is read back from its
- * local journal. Otherwise the run is built as raw OTLP by this module.
+ * A swarm run sent through the collector, with what the backends must end up holding: the demo
+ * swarm (dist/examples/demo-swarm.js, built by `npm run build`) runs as a child process exporting
+ * to the collector like any app; what it exported is read back from its local journal.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobOf, readJournal, type JournalSpan } from './journalRun.js';
+import { finalSeries, jobOf, prometheusName, readJournal, type JournalMetricPoint, type JournalSpan } from './journalRun.js';
 import type { Attributes } from './otlpProtobuf.js';
-import { auditRecord, logsRequest, newSpanId, newTraceId, postOtlpJson, traceRequest, type RawSpan } from './rawOtlp.js';
 import { REPOSITORY_ROOT } from './stack.js';
 
 export const DEMO_SCRIPT = join(REPOSITORY_ROOT, 'dist', 'examples', 'demo-swarm.js');
@@ -41,8 +38,6 @@ export interface ExpectedAuditRecord {
 }
 
 export interface SwarmRun {
-  /** What produced the run. */
-  readonly source: 'demo' | 'raw-otlp';
   /** Prometheus's `job` label of the run's metrics (from service.name). */
   readonly job: string;
   /** One trace per swarm run. */
@@ -50,20 +45,17 @@ export interface SwarmRun {
   readonly spans: readonly ExpectedSpan[];
   readonly auditRecords: readonly ExpectedAuditRecord[];
   readonly metricExpectations: readonly MetricExpectation[];
+  /** Every counter and histogram the SDK exported (per the journal), with its final total. */
+  readonly exportedMetricExpectations: readonly MetricExpectation[];
   /** Number of spans per gen_ai.operation.name, what span metrics must count. */
   readonly spanCountsByOperation: ReadonlyMap<string, number>;
-  /** The demo's output (its run id), empty for raw OTLP. */
+  /** The demo's output (it names the run id).  */
   readonly output: string;
 }
 
 export interface RunSwarmOptions {
   readonly collectorEndpoint: string;
   readonly workDirectory: string;
-}
-
-/** Attributes as they come out of OTLP protobuf: int64 values as decimal strings. */
-export function asDecoded(attributes: Record<string, string | number | boolean>): Attributes {
-  return Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, typeof value === 'number' && Number.isInteger(value) ? String(value) : value]));
 }
 
 function countByOperation(spans: readonly { attributes: Attributes }[]): Map<string, number> {
@@ -75,9 +67,6 @@ function countByOperation(spans: readonly { attributes: Attributes }[]): Map<str
   return counts;
 }
 
-export async function runSwarm(options: RunSwarmOptions): Promise<SwarmRun> {
-  return existsSync(DEMO_SCRIPT) ? runDemoSwarm(options) : runRawSwarm(options);
-}
 
 /**
  * The metrics swarmtrail's GenAiMetricsSpanProcessor derives from the spans it ends, as PromQL
@@ -110,8 +99,35 @@ function expectationsFromSpans(job: string, spans: readonly JournalSpan[]): Metr
   return expectations;
 }
 
+/**
+ * Per metric name, the total over its series of the final cumulative values the SDK exported, as
+ * PromQL: `<name>_count` and `<name>_sum` for histograms, `<name>_total` for counters.
+ */
+function expectationsFromExportedMetrics(points: readonly JournalMetricPoint[]): MetricExpectation[] {
+  const totals = new Map<string, { count: number; value: number; point: JournalMetricPoint }>();
+  for (const point of finalSeries(points.filter((candidate) => candidate.cumulative && candidate.kind !== 'sum'))) {
+    const key = `${point.job}\u0000${point.name}`;
+    const total = totals.get(key) ?? { count: 0, value: 0, point };
+    total.count += point.count;
+    total.value += point.value;
+    totals.set(key, total);
+  }
+  const expectations: MetricExpectation[] = [];
+  for (const { count, value, point } of totals.values()) {
+    const name = prometheusName(point.name, point.unit, point.kind);
+    if (point.kind === 'histogram') {
+      expectations.push({ promql: `sum(${name}_count{job="${point.job}"})`, value: count, tolerance: 0 });
+      expectations.push({ promql: `sum(${name}_sum{job="${point.job}"})`, value, tolerance: 1e-6 });
+    } else {
+      expectations.push({ promql: `sum(${name}{job="${point.job}"})`, value, tolerance: 1e-9 });
+    }
+  }
+  return expectations;
+}
+
 /** Runs the demo swarm as a child process exporting to the collector; reads back its journal. */
 export async function runDemoSwarm(options: RunSwarmOptions & { readonly name?: string }): Promise<SwarmRun> {
+  if (!existsSync(DEMO_SCRIPT)) throw new Error(`${DEMO_SCRIPT} is missing: run npm run build first (scripts/ci-stack.sh does)`);
   const directory = join(options.workDirectory, options.name ?? 'demo');
   mkdirSync(directory, { recursive: true });
   const child = spawn(process.execPath, [DEMO_SCRIPT], {
@@ -146,125 +162,14 @@ export async function runDemoSwarm(options: RunSwarmOptions & { readonly name?: 
     auditRecords.push({ traceId: record.traceId, spanId: record.spanId, eventName: record.eventName, auditEventId, attributes: record.attributes });
   }
   return {
-    source: 'demo',
     job,
     traceIds: [...new Set(journal.spans.map((span) => span.traceId))],
     spans: journal.spans,
     auditRecords,
     metricExpectations: expectationsFromSpans(job, journal.spans),
+    exportedMetricExpectations: expectationsFromExportedMetrics(journal.metricPoints),
     spanCountsByOperation: countByOperation(journal.spans),
     output,
-  };
-}
-
-const HISTOGRAM_BOUNDS = [1, 4, 16, 64, 256, 1024, 4096, 16384];
-
-function histogramPoint(attributes: Record<string, string>, values: readonly number[], nowNs: bigint): unknown {
-  const bucketCounts = Array.from({ length: HISTOGRAM_BOUNDS.length + 1 }, () => 0);
-  for (const value of values) {
-    const index = HISTOGRAM_BOUNDS.findIndex((bound) => value <= bound);
-    bucketCounts[index === -1 ? HISTOGRAM_BOUNDS.length : index] += 1;
-  }
-  return {
-    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: { stringValue: value } })),
-    startTimeUnixNano: String(nowNs - 5_000_000_000n),
-    timeUnixNano: String(nowNs),
-    count: String(values.length),
-    sum: values.reduce((total, value) => total + value, 0),
-    bucketCounts: bucketCounts.map(String),
-    explicitBounds: HISTOGRAM_BOUNDS,
-  };
-}
-
-/**
- * A deterministic swarm run built as raw OTLP: a workflow, two agents, each with an LLM call and
- * a tool call; an audit record for every span end; token-usage and tool-duration histograms.
- */
-export async function runRawSwarm(options: RunSwarmOptions): Promise<SwarmRun> {
-  const serviceName = 'swarmtrail-stack-run';
-  const traceId = newTraceId();
-  const workflow: RawSpan = { traceId, spanId: newSpanId(), name: 'invoke_workflow research', attributes: { 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.workflow.name': 'research' } };
-  const spans: RawSpan[] = [workflow];
-  const tokens = { input: [] as number[], output: [] as number[] };
-  const toolDurations: number[] = [];
-  for (const [index, agentName] of ['planner', 'writer'].entries()) {
-    const agent: RawSpan = { traceId, spanId: newSpanId(), parentSpanId: workflow.spanId, name: `invoke_agent ${agentName}`, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agentName } };
-    const chat: RawSpan = {
-      traceId,
-      spanId: newSpanId(),
-      parentSpanId: agent.spanId,
-      name: 'chat demo-model',
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'demo-model', 'gen_ai.agent.name': agentName, 'gen_ai.usage.input_tokens': 100 + index, 'gen_ai.usage.output_tokens': 40 + index },
-    };
-    const tool: RawSpan = { traceId, spanId: newSpanId(), parentSpanId: agent.spanId, name: 'execute_tool search', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.agent.name': agentName } };
-    spans.push(agent, chat, tool);
-    tokens.input.push(100 + index);
-    tokens.output.push(40 + index);
-    toolDurations.push(0.25 * (index + 1));
-  }
-  const auditType: Record<string, string> = { invoke_workflow: 'run.end', invoke_agent: 'agent.end', chat: 'llm.end', execute_tool: 'tool.end' };
-  const auditRecords = spans.map((span) =>
-    auditRecord(auditType[String(span.attributes['gen_ai.operation.name'])], { 'gen_ai.workflow.name': 'research' }, { traceId, spanId: span.spanId }),
-  );
-
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
-  const metrics = {
-    resourceMetrics: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: serviceName } }] },
-        scopeMetrics: [
-          {
-            scope: { name: 'raw-otlp-client' },
-            metrics: [
-              {
-                name: 'gen_ai.client.token.usage',
-                unit: '{token}',
-                histogram: {
-                  aggregationTemporality: 2,
-                  dataPoints: [
-                    histogramPoint({ 'gen_ai.operation.name': 'chat', 'gen_ai.token.type': 'input', 'gen_ai.request.model': 'demo-model' }, tokens.input, nowNs),
-                    histogramPoint({ 'gen_ai.operation.name': 'chat', 'gen_ai.token.type': 'output', 'gen_ai.request.model': 'demo-model' }, tokens.output, nowNs),
-                  ],
-                },
-              },
-              {
-                name: 'swarmtrail.tool.duration',
-                unit: 's',
-                histogram: { aggregationTemporality: 2, dataPoints: [histogramPoint({ 'gen_ai.tool.name': 'search' }, toolDurations, nowNs)] },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-
-  await postOtlpJson(options.collectorEndpoint, 'traces', traceRequest(serviceName, spans));
-  await postOtlpJson(options.collectorEndpoint, 'logs', logsRequest(serviceName, auditRecords));
-  await postOtlpJson(options.collectorEndpoint, 'metrics', metrics);
-
-  const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
-  return {
-    source: 'raw-otlp',
-    job: serviceName,
-    traceIds: [traceId],
-    spans: spans.map((span) => ({ traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name, attributes: asDecoded(span.attributes) })),
-    auditRecords: auditRecords.map((record) => ({
-      traceId,
-      spanId: record.spanId ?? '',
-      eventName: record.eventName,
-      auditEventId: String(record.attributes['audit.event.id']),
-      attributes: asDecoded(record.attributes),
-    })),
-    spanCountsByOperation: countByOperation(spans),
-    output: '',
-    metricExpectations: [
-      { promql: `sum(gen_ai_client_token_usage_sum{job="${serviceName}",gen_ai_token_type="input"})`, value: sum(tokens.input), tolerance: 0 },
-      { promql: `sum(gen_ai_client_token_usage_sum{job="${serviceName}",gen_ai_token_type="output"})`, value: sum(tokens.output), tolerance: 0 },
-      { promql: `sum(gen_ai_client_token_usage_count{job="${serviceName}"})`, value: tokens.input.length + tokens.output.length, tolerance: 0 },
-      { promql: `sum(swarmtrail_tool_duration_seconds_sum{job="${serviceName}"})`, value: sum(toolDurations), tolerance: 1e-9 },
-      { promql: `sum(swarmtrail_tool_duration_seconds_count{job="${serviceName}"})`, value: toolDurations.length, tolerance: 0 },
-    ],
   };
 }
 

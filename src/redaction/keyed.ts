@@ -1,0 +1,134 @@
+/**
+ * Secrets found by the key before them in free text: `password=…`, `"api_key": "…"`,
+ * `Authorization: Bearer …`, `Cookie: …`, `DB_PASSWORD=…`, `signing_key: <random>`.
+ *
+ * Rather than trying key words at every position of the text (costly with dozens of them), the
+ * scanner jumps from one `:` or `=` to the next (native `indexOf`), reads the key just before
+ * it and only then matches the value with a sticky pattern.
+ */
+import { isHighEntropySecret, isKeyedSecretValue } from './validators.js';
+
+/** The value after a separator: quoted (JSON escapes allowed), escaped-quoted, single-quoted or bare. */
+const VALUE =
+  '[ \\t]*(?:"((?:[^"\\\\\\r\\n]|\\\\[^"])*)"|\\\\"([^"\\\\\\r\\n]*)\\\\"|\'([^\'\\r\\n]*)\'|(?!\\$\\{)([^\\s"\'`,;&<>(){}\\[\\]\\\\]+))';
+
+export interface KeyedRule {
+  /** The kind reported, as in `[REDACTED:<kind>]`. */
+  readonly kind: string;
+  /**
+   * Tested against the lower-cased key (up to 64 characters of `[a-z0-9_.-]` before the
+   * separator), preceded by the character before the key (`;pwd`, ` token`, `"secret`).
+   */
+  readonly key: RegExp;
+  /** Only after this separator, when set. */
+  readonly separator?: ':' | '=';
+  /** Sticky pattern for the value, run just after the separator; the first participating group is the secret. */
+  readonly value: RegExp;
+  readonly validate?: (secret: string) => boolean;
+}
+
+/** Rules in priority order: the first whose key matches decides. */
+export const KEYED_RULES: readonly KeyedRule[] = [
+  {
+    kind: 'aws_secret_access_key',
+    key: /secret_?access_?key$/,
+    value: /[ \t]*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dy,
+  },
+  { kind: 'azure_storage_key', key: /(?:^|[^a-z0-9])accountkey$/, separator: '=', value: /[ \t]*([A-Za-z0-9+/]{86}==)/dy },
+  {
+    kind: 'datadog_api_key',
+    key: /(?:^|[^a-z0-9])(?:dd|datadog)[_-]?(?:api|app|application)[_-]?key$/,
+    value: /[ \t]*["']?([0-9a-f]{32,40})\b/dy,
+  },
+  {
+    kind: 'authorization',
+    key: /authorization$/,
+    value: /[ \t]*(?:\\?["'])?((?:bearer|basic|token|digest|negotiate|bot|apikey|aws4-hmac-sha256|sharedkey)[ \t]+[^"'\r\n\\]+|[^\s"'\\,;]+)/diy,
+  },
+  { kind: 'cookie', key: /(?:^|[^a-z])(?:set-?)?cookie$/, value: /[ \t]*(?:\\?["'])?([^"'\r\n\\]+)/dy },
+  {
+    kind: 'session_cookie',
+    key: /(?:^|[^a-z0-9])(?:session(?:_?id)?|connect\.sid|jsessionid|phpsessid|asp\.net_sessionid|_session|sid)$/,
+    separator: '=',
+    value: /([^;\s&"',]{8,})/dy,
+  },
+  {
+    kind: 'secret_assignment',
+    key: /(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|private[_-]?key|access[_-]?token|refresh[_-]?token|auth[_-]?token|id[_-]?token|session[_-]?token|token|credentials?)(?:[_-]?key)?$|[;_.-]pwd$/,
+    value: new RegExp(VALUE, 'dy'),
+    validate: isKeyedSecretValue,
+  },
+  {
+    kind: 'high_entropy_secret',
+    key: /(?:^|[^a-z0-9])(?:key|sig|signature|auth|hmac|salt|cert|dsn)$/,
+    value: new RegExp(VALUE, 'dy'),
+    validate: isHighEntropySecret,
+  },
+];
+
+export interface KeyedMatch {
+  readonly kind: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const MAX_KEY_LENGTH = 64;
+
+function isKeyCharacter(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
+    code === 95 || code === 46 || code === 45
+  );
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+}
+
+/** Calls `found` for each keyed secret in `text`, in order, without overlaps. */
+export function scanKeyed(text: string, rules: readonly KeyedRule[], found: (match: KeyedMatch) => void): void {
+  let colon = text.indexOf(':');
+  let equals = text.indexOf('=');
+  while (colon !== -1 || equals !== -1) {
+    const position = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals);
+    let resume = position + 1;
+    const match = matchAt(text, position, rules);
+    if (match !== undefined) {
+      found(match);
+      resume = Math.max(resume, match.end);
+    }
+    if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume);
+    if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume);
+  }
+}
+
+function matchAt(text: string, position: number, rules: readonly KeyedRule[]): KeyedMatch | undefined {
+  let end = position - 1;
+  while (end >= 0 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end--;
+  if (end >= 0 && (text.charCodeAt(end) === 34 || text.charCodeAt(end) === 39)) {
+    end--;
+    if (end >= 0 && text.charCodeAt(end) === 92) end--;
+  }
+  if (end < 0 || !isLetter(text.charCodeAt(end))) return undefined;
+  let start = end;
+  while (start > 0 && end - start < MAX_KEY_LENGTH && isKeyCharacter(text.charCodeAt(start - 1))) start--;
+  const key = text.slice(start > 0 ? start - 1 : start, end + 1).toLowerCase();
+  const separator = text[position] as ':' | '=';
+  for (const rule of rules) {
+    if (rule.separator !== undefined && rule.separator !== separator) continue;
+    if (!rule.key.test(key)) continue;
+    rule.value.lastIndex = position + 1;
+    const value = rule.value.exec(text);
+    if (value === null) return undefined;
+    for (let group = 1; group < value.length; group++) {
+      if (value[group] === undefined) continue;
+      const [secretStart, secretEnd] = value.indices![group]!;
+      const secret = text.slice(secretStart, secretEnd);
+      if (secret.length === 0 || secret.includes('[REDACTED')) return undefined;
+      if (rule.validate !== undefined && !rule.validate(secret)) return undefined;
+      return { kind: rule.kind, start: secretStart, end: secretEnd };
+    }
+    return undefined;
+  }
+  return undefined;
+}

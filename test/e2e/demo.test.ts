@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../helpers/otlpReceiver.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const demo = join(root, 'dist/examples/demo-swarm.js');
+
+describe('the demo swarm exported over OTLP/HTTP JSON', () => {
+  const receiver = new OtlpReceiver();
+  let stdout = '';
+  let cwd = '';
+
+  beforeAll(async () => {
+    if (!existsSync(demo)) throw new Error(`${demo} is missing: run \`npm run build\` first (npm test does)`);
+    await receiver.start();
+    cwd = mkdtempSync(join(tmpdir(), 'swarmtrail-demo-'));
+    ({ stdout } = await run(process.execPath, [demo], {
+      cwd,
+      timeout: 60_000,
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SDK_DISABLED: 'false' },
+    }));
+  });
+  afterAll(async () => {
+    await receiver.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('prints the run id and where the trail went', () => {
+    expect(stdout).toMatch(/run [0-9a-f]{32} \(research-report\) finished/);
+    expect(stdout).toContain(`trail:    OTLP http/json ${receiver.url}`);
+  });
+
+  it('sends one trace with the right parent/child tree and GenAI names', () => {
+    const spans = receiver.spans();
+    const runId = /run ([0-9a-f]{32})/.exec(stdout)![1];
+    expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([runId]));
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const tree = (span: (typeof spans)[number]): string => {
+      const parent = byId.get(span.parentSpanId);
+      return parent === undefined ? span.name : `${tree(parent)} > ${span.name}`;
+    };
+    expect(spans.map(tree).sort()).toEqual([
+      'invoke_workflow research-report',
+      'invoke_workflow research-report > invoke_agent planner',
+      'invoke_workflow research-report > invoke_agent planner > chat gpt-4o-mini',
+      'invoke_workflow research-report > invoke_agent researcher-1',
+      'invoke_workflow research-report > invoke_agent researcher-1 > chat gpt-4o-mini',
+      'invoke_workflow research-report > invoke_agent researcher-1 > execute_tool web_search',
+      'invoke_workflow research-report > invoke_agent researcher-2',
+      'invoke_workflow research-report > invoke_agent researcher-2 > chat gpt-4o-mini',
+      'invoke_workflow research-report > invoke_agent researcher-2 > execute_tool web_search',
+      'invoke_workflow research-report > invoke_agent researcher-2 > execute_tool web_search',
+      'invoke_workflow research-report > invoke_agent researcher-3',
+      'invoke_workflow research-report > invoke_agent researcher-3 > chat gpt-4o-mini',
+      'invoke_workflow research-report > invoke_agent researcher-3 > execute_tool web_search',
+      'invoke_workflow research-report > invoke_agent writer',
+      'invoke_workflow research-report > invoke_agent writer > chat gpt-4o-mini',
+      'invoke_workflow research-report > invoke_agent writer > execute_tool write_file',
+    ]);
+    const failed = spans.filter((span) => span.statusCode === 2);
+    expect(failed.map((span) => [span.name, span.attributes['error.type']])).toEqual([['execute_tool web_search', 'TransientSearchError']]);
+    for (const span of spans.filter((s) => s.name.startsWith('chat '))) {
+      expect(span.kind).toBe(3); // CLIENT
+      expect(span.attributes['gen_ai.provider.name']).toBe('openai');
+      expect(span.attributes['gen_ai.request.model']).toBe('gpt-4o-mini');
+      expect(Number(span.attributes['gen_ai.usage.input_tokens'])).toBeGreaterThan(0);
+      expect(Number(span.attributes['gen_ai.usage.output_tokens'])).toBeGreaterThan(0);
+    }
+    expect(spans[0]!.resource['service.name']).toBe('swarmtrail-demo');
+  });
+
+  it('sends one audit record per span plus the explicit events, all carrying the trace id', () => {
+    const spans = receiver.spans();
+    const records = receiver.logRecords();
+    const runId = spans[0]!.traceId;
+    for (const record of records) expect(record.traceId).toBe(runId);
+    const spanRecords = records.filter((record) => String(record.eventName).endsWith('.end'));
+    expect(spanRecords.map((record) => record.spanId).sort()).toEqual(spans.map((span) => span.spanId).sort());
+    const explicit = records.filter((record) => !String(record.eventName).endsWith('.end')).map((record) => record.eventName).sort();
+    expect(explicit).toEqual([
+      'audit.api.call',
+      'audit.artifact',
+      'audit.command',
+      'audit.component',
+      'audit.decision',
+      'audit.error',
+      'audit.file.change',
+      'audit.financial',
+      'audit.secret.access',
+      'audit.thought',
+    ]);
+    const secret = records.find((record) => record.eventName === 'audit.secret.access')!;
+    expect(secret.attributes['audit.outcome']).toBe('denied');
+    expect(secret.attributes['gen_ai.agent.name']).toBe('researcher-3');
+    const api = records.find((record) => record.eventName === 'audit.api.call')!;
+    expect(String(api.attributes['url.full'])).toContain('api_key=REDACTED');
+    expect(new Set(records.map((record) => record.attributes['audit.event.id'])).size).toBe(records.length);
+  });
+
+  it('sends the token and duration metrics with the values the run produced', () => {
+    const spans = receiver.spans();
+    const metrics = receiver.jsonMetrics();
+    const sum = (key: string) => spans.reduce((total, span) => total + Number(span.attributes[key] ?? 0), 0);
+    const tokens = metrics.get('gen_ai.client.token.usage') as { attributes: unknown; sum: number; count: string | number }[];
+    expect(tokens).toBeDefined();
+    const byType = (type: string) =>
+      tokens
+        .filter((point) => JSON.stringify(point.attributes).includes(`"stringValue":"${type}"`))
+        .reduce((total, point) => total + point.sum, 0);
+    expect(byType('input')).toBe(sum('gen_ai.usage.input_tokens'));
+    expect(byType('output')).toBe(sum('gen_ai.usage.output_tokens'));
+    const durations = metrics.get('gen_ai.client.operation.duration') as { count: string | number }[];
+    expect(durations.reduce((total, point) => total + Number(point.count), 0)).toBe(5);
+    const tools = metrics.get('swarmtrail.tool.duration') as { count: string | number }[];
+    expect(tools.reduce((total, point) => total + Number(point.count), 0)).toBe(5);
+    expect(metrics.has('swarmtrail.workflow.duration')).toBe(true);
+    expect(metrics.has('swarmtrail.agent.duration')).toBe(true);
+    expect(metrics.has('swarmtrail.audit.events')).toBe(true);
+  });
+});

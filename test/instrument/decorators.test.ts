@@ -1,0 +1,47 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the compiled fixture is untyped */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = startHarness({ journal: false, captureContent: true });
+});
+afterEach(async () => {
+  await h.stop();
+});
+
+/** Compiles the fixture the way a user's `tsc` would (standard decorators, no experimentalDecorators). */
+async function loadFixture(): Promise<{ Swarm: new () => any }> {
+  const source = fileURLToPath(new URL('./fixtures/decorated.ts', import.meta.url));
+  const output = ts.transpileModule(readFileSync(source, 'utf8'), {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, experimentalDecorators: false },
+  });
+  const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+  const compiled = join(mkdtempSync(join(tmpdir(), 'swarmtrail-decorators-')), 'decorated.mjs');
+  writeFileSync(compiled, output.outputText.replace('../../../src/index.js', index));
+  return import(pathToFileURL(compiled).href);
+}
+
+describe('TC39 decorators', () => {
+  it('wrap methods, keep this, and record the same spans as the functions', async () => {
+    const { Swarm } = await loadFixture();
+    const swarm = new Swarm();
+    expect(await swarm.go('otel')).toBe('found:2');
+    expect(() => swarm.failing()).toThrow(SyntaxError);
+    const { spans } = await h.collect();
+    const byName = Object.fromEntries(spans.map((s) => [s.name, s]));
+    expect(Object.keys(byName).sort()).toEqual(['chat claude-sonnet-4', 'execute_tool search', 'helper-step', 'invoke_agent researcher', 'invoke_workflow decorated-run']);
+    expect(byName['execute_tool search']!.attributes['gen_ai.tool.call.arguments']).toBe('["otel",2]');
+    expect(byName['execute_tool search']!.attributes['gen_ai.tool.call.result']).toBe('["otel-0","otel-1"]');
+    expect(byName['invoke_agent researcher']!.attributes['gen_ai.agent.id']).toBe('r-1');
+    expect(byName['chat claude-sonnet-4']!.attributes['gen_ai.response.id']).toBe('msg_1');
+    expect(byName['chat claude-sonnet-4']!.attributes['gen_ai.usage.output_tokens']).toBe(9);
+    expect(byName['chat claude-sonnet-4']!.parentSpanContext?.spanId).toBe(byName['invoke_agent researcher']!.spanContext().spanId);
+    expect(byName['helper-step']!.attributes['error.type']).toBe('SyntaxError');
+  });
+});

@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { afterEach, describe, expect, it } from 'vitest';
+import { audit, start, withAgent, withLLM, withRun, withTool, type SwarmtrailHandle } from '../../src/index.js';
+import { readEnvironment } from '../../src/setup/environment.js';
+import { OtlpReceiver } from '../helpers/otlpReceiver.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmtrail-start-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function receiver(): Promise<OtlpReceiver> {
+  const r = await new OtlpReceiver().start();
+  cleanups.push(() => r.stop());
+  return r;
+}
+
+function started(handle: SwarmtrailHandle): SwarmtrailHandle {
+  cleanups.push(() => handle.shutdown());
+  return handle;
+}
+
+async function tinyRun(): Promise<string> {
+  return withRun('wire', async ({ runId }) => {
+    await withAgent('a', async () => {
+      await withTool('t', async () => 1);
+      withLLM({ provider: 'openai', model: 'gpt-4o' }, (llm) => llm.recordResponse({ usage: { inputTokens: 5, outputTokens: 6 } }));
+      audit.decision({ summary: 'done' });
+    });
+    return runId;
+  });
+}
+
+describe('OTLP/HTTP export to a local receiver', () => {
+  for (const protocol of ['http/protobuf', 'http/json'] as const) {
+    for (const journal of [false, true]) {
+      it(`${protocol}, ${journal ? 'through the journal spool' : 'direct OTel exporters'}`, async () => {
+        const r = await receiver();
+        const handle = started(
+          start({
+            endpoint: r.url,
+            protocol,
+            headers: { 'x-api-key': 'test-key' },
+            serviceName: 'wire-test',
+            directory: tempDir(),
+            journal: journal ? { flushIntervalMillis: 10 } : false,
+            handleExitSignals: false,
+            metricExportIntervalMillis: 60_000,
+            env: {},
+          }),
+        );
+        expect(handle.destination.kind).toBe('otlp');
+        const runId = await tinyRun();
+        await handle.shutdown();
+        const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+        for (const path of ['/v1/traces', '/v1/logs', '/v1/metrics']) {
+          expect(r.on(path).length, path).toBeGreaterThan(0);
+          for (const request of r.on(path)) {
+            expect(request.contentType).toContain(contentType);
+            expect(request.headers['x-api-key']).toBe('test-key');
+          }
+        }
+        const spans = r.spans();
+        expect(spans.map((span) => span.name).sort()).toEqual(['chat gpt-4o', 'execute_tool t', 'invoke_agent a', 'invoke_workflow wire']);
+        for (const span of spans) {
+          expect(span.traceId).toBe(runId);
+          expect(span.resource['service.name']).toBe('wire-test');
+        }
+        const root = spans.find((span) => span.name === 'invoke_workflow wire')!;
+        const agent = spans.find((span) => span.name === 'invoke_agent a')!;
+        expect(root.parentSpanId).toBe('');
+        expect(agent.parentSpanId).toBe(root.spanId);
+        expect(spans.find((span) => span.name === 'execute_tool t')!.parentSpanId).toBe(agent.spanId);
+        const records = r.logRecords();
+        expect(records.map((record) => record.eventName).sort()).toEqual([
+          'audit.agent.end',
+          'audit.decision',
+          'audit.llm.end',
+          'audit.run.end',
+          'audit.tool.end',
+        ]);
+        for (const record of records) expect(record.traceId).toBe(runId);
+        if (protocol === 'http/json') {
+          const metrics = r.jsonMetrics();
+          expect([...metrics.keys()]).toEqual(expect.arrayContaining(['gen_ai.client.token.usage', 'gen_ai.client.operation.duration', 'swarmtrail.tool.duration', 'swarmtrail.audit.events']));
+        }
+      });
+    }
+  }
+});
+
+describe('configuration precedence', () => {
+  it('reads the standard OTel variables', () => {
+    const env = readEnvironment({
+      OTEL_SERVICE_NAME: 'svc',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=other,deployment.environment.name=prod,team=a%20b',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:4318/custom/logs',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,x-tenant=t1',
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'TRUE',
+    });
+    expect(env).toMatchObject({
+      serviceName: 'svc',
+      resourceAttributes: { 'service.name': 'other', 'deployment.environment.name': 'prod', team: 'a b' },
+      endpoint: 'http://collector:4318',
+      signalEndpoints: { logs: 'http://logs:4318/custom/logs' },
+      protocol: 'http/json',
+      headers: { authorization: 'Bearer x', 'x-tenant': 't1' },
+      sdkDisabled: false,
+      captureContent: true,
+    });
+  });
+
+  it('ignores malformed values with a warning instead of throwing', () => {
+    const env = readEnvironment({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_SDK_DISABLED: 'maybe', OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' });
+    expect(env.protocol).toBeUndefined();
+    expect(env.sdkDisabled).toBeUndefined();
+    expect(env.endpoint).toBeUndefined();
+  });
+
+  it('explicit options beat the environment, which beats the defaults', async () => {
+    const fromEnv = await receiver();
+    const fromOption = await receiver();
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: fromEnv.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'env-name',
+      OTEL_RESOURCE_ATTRIBUTES: 'team=env-team',
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+    };
+    // Environment only: endpoint, protocol, name and content capture come from it.
+    let handle = started(start({ env, journal: false, handleExitSignals: false, directory: tempDir() }));
+    withTool('t', () => 1, { arguments: { q: 1 } });
+    await handle.shutdown();
+    const envSpan = fromEnv.spans()[0]!;
+    expect(fromEnv.on('/v1/traces')[0]!.contentType).toContain('application/json');
+    expect(envSpan.resource['service.name']).toBe('env-name');
+    expect(envSpan.resource['team']).toBe('env-team');
+    expect(envSpan.attributes['gen_ai.tool.call.arguments']).toBe('{"q":1}');
+    // Explicit options win over every one of them.
+    handle = started(
+      start({ env, endpoint: fromOption.url, protocol: 'http/protobuf', serviceName: 'opt-name', captureContent: false, journal: false, handleExitSignals: false, directory: tempDir() }),
+    );
+    withTool('t', () => 1, { arguments: { q: 1 } });
+    await handle.shutdown();
+    const optionSpan = fromOption.spans()[0]!;
+    expect(fromOption.on('/v1/traces')[0]!.contentType).toContain('application/x-protobuf');
+    expect(optionSpan.resource['service.name']).toBe('opt-name');
+    expect(optionSpan.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
+    expect(fromEnv.on('/v1/traces')).toHaveLength(1);
+  });
+
+  it('uses per-signal endpoint variables as full URLs', async () => {
+    const r = await receiver();
+    const handle = started(
+      start({ env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${r.url}/my/traces`, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${r.url}/my/logs`, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${r.url}/my/metrics` }, journal: false, handleExitSignals: false, directory: tempDir() }),
+    );
+    withTool('t', () => 1);
+    await handle.shutdown();
+    expect(r.on('/my/traces')).toHaveLength(1);
+    expect(r.on('/my/logs')).toHaveLength(1);
+    expect(r.on('/my/metrics').length).toBeGreaterThan(0);
+  });
+
+  it('rejects bad explicit options with a message naming the option', () => {
+    expect(() => start({ endpoint: 'ftp://x', env: {} })).toThrow(/endpoint must be an http\(s\) URL/);
+    expect(() => start({ protocol: 'grpc' as never, env: {} })).toThrow(/protocol must be 'http\/protobuf' or 'http\/json'/);
+  });
+
+  it('writes to the local journal when no endpoint is configured', async () => {
+    const directory = tempDir();
+    const handle = started(start({ directory, handleExitSignals: false, env: {} }));
+    expect(handle.destination).toEqual({ kind: 'journal', directory: join(directory, 'journal') });
+  });
+
+  it('shutdown and forceFlush are idempotent', async () => {
+    const handle = started(start({ journal: false, handleExitSignals: false, spanExporters: [new InMemorySpanExporter()], env: {} }));
+    await handle.forceFlush();
+    await Promise.all([handle.shutdown(), handle.shutdown()]);
+    await handle.shutdown();
+    await handle.forceFlush();
+  });
+});
+
+describe('OTEL_SDK_DISABLED', () => {
+  it('makes everything a no-op while the user functions still run', async () => {
+    const exporter = new InMemorySpanExporter();
+    const handle = started(start({ env: { OTEL_SDK_DISABLED: 'true' }, spanExporters: [exporter] }));
+    expect(handle.enabled).toBe(false);
+    let ran = 0;
+    const runId = await withRun('off', async ({ runId }) => {
+      ran++;
+      expect(withTool('t', () => 5)).toBe(5);
+      expect(audit.decision({ summary: 'x' })).toBe('');
+      expect(trace.getActiveSpan()).toBeUndefined();
+      return runId;
+    });
+    expect(ran).toBe(1);
+    expect(runId).toBe('00000000000000000000000000000000');
+    await handle.forceFlush();
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    await expect(Promise.resolve(withAgent('a', () => Promise.reject(new Error('still thrown'))))).rejects.toThrow('still thrown');
+  });
+});
