@@ -271,6 +271,12 @@ export class Journal {
         ? new JournalShipper({ ...options.export, directory, meter }, this)
         : undefined;
     this.shipper?.start();
+    // Segments left by earlier processes are closed: compress them in the background.
+    if (failure === undefined && this.compressClosedSegments) {
+      for (const segment of listSegmentsSync(directory)) {
+        if (!segment.compressed) this.scheduleCompression(segment.signal, segment.seq);
+      }
+    }
   }
 
   /** Appends an ended span. Never throws. */

@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Meter } from '@opentelemetry/api';
+import type { Attributes, Meter, ObservableCounter, ObservableResult } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
   ATTR_AUDIT_EVENT_TYPE,
@@ -12,27 +12,41 @@ export interface AuditMetricsLogRecordProcessorOptions {
   readonly meter: Meter;
 }
 
-/** Counts audit records by type, outcome and agent into `swarmtrail.audit.events`. */
+/**
+ * Counts audit records by type, outcome and agent into `swarmtrail.audit.events`. Counts are
+ * kept in a map and observed at collection time: a map increment per record instead of the
+ * metric SDK's attribute hashing on the hot path.
+ */
 export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
-  private readonly events: Counter;
+  private readonly counts = new Map<string, { attributes: Attributes; value: number }>();
+  private readonly counter: ObservableCounter;
+  private readonly observe = (result: ObservableResult): void => {
+    for (const entry of this.counts.values()) result.observe(entry.value, entry.attributes);
+  };
 
   constructor(options: AuditMetricsLogRecordProcessorOptions) {
-    this.events = options.meter.createCounter(METRIC_SWARMTRAIL_AUDIT_EVENTS, {
+    this.counter = options.meter.createObservableCounter(METRIC_SWARMTRAIL_AUDIT_EVENTS, {
       unit: '{event}',
       description: 'Audit events by type and outcome',
     });
+    this.counter.addCallback(this.observe);
   }
 
   onEmit(record: ReadWriteLogRecord): void {
-    const type = record.attributes[ATTR_AUDIT_EVENT_TYPE];
+    const a = record.attributes;
+    const type = a[ATTR_AUDIT_EVENT_TYPE];
     if (type === undefined) return;
-    const attributes: Attributes = {
-      [ATTR_AUDIT_EVENT_TYPE]: type,
-      [ATTR_AUDIT_OUTCOME]: record.attributes[ATTR_AUDIT_OUTCOME] ?? 'unknown',
-    };
-    const agent = record.attributes[ATTR_GEN_AI_AGENT_NAME];
+    const outcome = a[ATTR_AUDIT_OUTCOME] ?? 'unknown';
+    const agent = a[ATTR_GEN_AI_AGENT_NAME];
+    const key = `${String(type)}\u0000${String(outcome)}\u0000${agent === undefined ? '' : String(agent)}`;
+    const entry = this.counts.get(key);
+    if (entry !== undefined) {
+      entry.value++;
+      return;
+    }
+    const attributes: Attributes = { [ATTR_AUDIT_EVENT_TYPE]: type, [ATTR_AUDIT_OUTCOME]: outcome };
     if (agent !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = agent;
-    this.events.add(1, attributes);
+    this.counts.set(key, { attributes, value: 1 });
   }
 
   forceFlush(): Promise<void> {
@@ -40,6 +54,7 @@ export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
   }
 
   shutdown(): Promise<void> {
+    this.counter.removeCallback(this.observe);
     return Promise.resolve();
   }
 }

@@ -1,5 +1,11 @@
 /** Record-level editing of OTLP/JSON lines and in-memory verification, for the mutation tests. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { CliError, CommandContext, EXIT_FAILURE, EXIT_USAGE, UsageError } from '../../src/cli/context.js';
+import { createPalette } from '../../src/cli/format.js';
+import { verifyCommand } from '../../src/cli/verify.js';
+import { readEnvironment } from '../../src/setup/environment.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { feedLogsRequest, verifyOtlpLocation } from '../../src/integrity/otlpSource.js';
@@ -128,4 +134,34 @@ export function mutateValue(value: OtlpJson): OtlpJson {
   if (kind === 'arrayValue') return { arrayValue: { values: [...(value.arrayValue.values ?? []), { stringValue: 'extra' }] } };
   if (kind === 'intValue') return { intValue: typeof value.intValue === 'number' ? value.intValue + 1 : String(BigInt(value.intValue) + 1n) };
   return { [kind]: mutateValue(value[kind]) };
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `swarmtrail verify` as main() does (same option parsing and context); never throws for CLI errors. */
+export async function runVerifyCommand(argv: string[], cwd: string): Promise<CommandResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const io = { stdout, stderr, env: {}, cwd };
+  let code: number;
+  try {
+    const parsed = parseArgs({ args: argv, options: { ...verifyCommand.options, dir: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    const context = new CommandContext(io, { dir: (values.dir as string | undefined) ?? './.swarmtrail/journal', json: values.json === true, color: false }, createPalette(false), readEnvironment({}));
+    code = await verifyCommand.run(context, { values, positionals: parsed.positionals });
+  } catch (error) {
+    if (error instanceof UsageError) code = EXIT_USAGE;
+    else if (error instanceof CliError) code = EXIT_FAILURE;
+    else throw error;
+    err.push(Buffer.from(String((error as Error).message)));
+  }
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }

@@ -5,13 +5,16 @@
  * body -> line, `service.name` -> stream label, other resource attributes, log attributes and
  * record fields -> structured metadata, names normalised, values via pcommon `AsString`).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LokiQueryError, lokiQuery, verifyLoki } from '../../src/integrity/lokiSource.js';
 import { TrailVerifier, type VerificationReport } from '../../src/integrity/TrailVerifier.js';
 import type { TrustedKey } from '../../src/integrity/keys.js';
-import { flatten, type Entry, type OtlpJson } from './helpers.js';
+import { flatten, runVerifyCommand, type Entry, type OtlpJson } from './helpers.js';
 import { makeTrail, testSigningKey, toOtlpLines } from './trail.js';
 
 interface LokiEntry {
@@ -85,6 +88,7 @@ let requests = 0;
 let traceIds: string[];
 let original: LokiEntry[];
 let trusted: TrustedKey[];
+let keyFile: string;
 
 function answer(url: URL, categorize: boolean): unknown {
   const query = url.searchParams.get('query') ?? '';
@@ -118,6 +122,8 @@ beforeAll(async () => {
   original = flatten(toOtlpLines(trail.records)).map(toLokiEntry);
   const key = testSigningKey();
   trusted = [{ keyId: key.keyId, publicKeyHex: key.publicKeyHex, publicKey: key.publicKey, path: 'test' }];
+  keyFile = join(mkdtempSync(join(tmpdir(), 'swarmtrail-loki-key-')), 'trusted.pub.pem');
+  writeFileSync(keyFile, key.publicKey.export({ format: 'pem', type: 'spki' }));
   server = createServer((request, response) => {
     requests += 1;
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -194,6 +200,31 @@ describe('verify from Loki', () => {
     const lastOfChain = original.filter((entry) => entry.metadata.audit_chain_id === lastChain).at(-1)!;
     store = original.filter((entry) => entry !== lastOfChain);
     expect(Object.keys((await verifyFromLoki()).failures)).toEqual(['truncated']);
+  });
+
+  test('swarmtrail verify --loki: exit 0 for the intact trail, 1 with --json failures after an edit', async () => {
+    store = original.map((entry) => structuredClone(entry));
+    const clean = await runVerifyCommand(['--loki', baseUrl, '--since', '30d', '--run', traceIds[0], '--public-key', keyFile], process.cwd());
+    expect(clean.stdout).toContain('OK: every chain verifies');
+    expect(clean.code).toBe(0);
+    store.find((entry) => entry.metadata.audit_event_type === 'decision')!.metadata.audit_outcome = 'failure';
+    const tampered = await runVerifyCommand(['--loki', baseUrl, '--json', '--page-size', '20'], process.cwd());
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout).failures).toEqual({ modified: 1 });
+    const unreachable = await runVerifyCommand(['--loki', 'http://127.0.0.1:9'], process.cwd());
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach Loki');
+  });
+
+  test('a page smaller than the entries sharing one timestamp cannot be paged: warned, and the gap reported', async () => {
+    store = original.map((entry) => structuredClone(entry));
+    const counts = new Map<string, number>();
+    for (const entry of store) counts.set(entry.ts, (counts.get(entry.ts) ?? 0) + 1);
+    const pageSize = 2;
+    expect(Math.max(...counts.values())).toBeGreaterThan(pageSize);
+    const report = await verifyFromLoki({ pageSize });
+    expect(report.warnings.join('\n')).toContain('entries at timestamp');
+    expect(report.ok).toBe(false);
   });
 
   test('an unreachable Loki is a LokiQueryError', async () => {

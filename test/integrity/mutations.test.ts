@@ -225,6 +225,24 @@ describe('signatures', () => {
   });
 });
 
+describe('torn and corrupt lines', () => {
+  test('a torn last line (crash while writing) is a warning; what it held counts as absent', async () => {
+    const text = lines.map((line) => `${line}\n`).join('');
+    const torn = Buffer.from(text.slice(0, text.length - 40)); // the last line loses its end and newline
+    const report = await verifyOnDisk(torn, { trustedKeys: trusted });
+    expect(report.warnings.join('\n')).toContain('torn last line');
+    expect(report.findings).toEqual([]);
+    expect([...kinds(report)]).toEqual(['truncated']);
+  });
+
+  test('an unreadable line in the middle is corrupt', async () => {
+    const broken = [...lines];
+    broken[2] = broken[2].replace('"logRecords"', '"logRecordz"');
+    const report = await verifyOnDisk(broken, { trustedKeys: trusted });
+    expect(report.findings[0]).toMatchObject({ kind: 'corrupt', location: 'logs-0000000001.jsonl:3', message: 'unreadable: unknown field "logRecordz" in ScopeLogs' });
+  });
+});
+
 describe('bit flips in the journal files', () => {
   test('a flipped bit at 400 sampled offsets of a plain segment is always detected', async () => {
     const trail = await makeTrail({ runs: 2, recordsPerRun: 5, chainAllLogRecords: true });

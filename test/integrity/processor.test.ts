@@ -185,6 +185,19 @@ describe('checkpoints', () => {
     expect(statSync(anchor).mode & 0o777).toBe(0o600);
   });
 
+  test('beyond maxOpenChains the oldest chain is sealed (evicted)', async () => {
+    const { audit, records, provider } = pipeline({ maxOpenChains: 1 });
+    audit('decision', runContext(TRACE_A));
+    audit('decision', runContext(TRACE_B));
+    await Promise.resolve();
+    const checkpoint = records().find((record) => type(record) === 'checkpoint');
+    expect(checkpoint?.attributes['audit.checkpoint.reason']).toBe('evicted');
+    expect(checkpoint?.attributes['audit.checkpoint.final']).toBe(true);
+    expect(checkpoint?.spanContext?.traceId).toBe(TRACE_A);
+    expect(checkpoint?.attributes['audit.chain.id']).toBe(records()[0].attributes['audit.chain.id']);
+    await provider.shutdown();
+  });
+
   test('an anchor directory gets one file per process start', async () => {
     const { audit, processor, provider } = pipeline({ anchor: dir });
     audit('decision');

@@ -8,45 +8,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CliError, CommandContext, EXIT_FAILURE, EXIT_USAGE, UsageError } from '../../src/cli/context.js';
-import { createPalette } from '../../src/cli/format.js';
-import { verifyCommand } from '../../src/cli/verify.js';
+import { EXIT_FAILURE, EXIT_USAGE } from '../../src/cli/context.js';
 import { resolveSigningKey } from '../../src/integrity/keys.js';
-import { readEnvironment } from '../../src/setup/environment.js';
-import { flatten, regroup, stringAttribute, type OtlpJson } from './helpers.js';
+import { flatten, regroup, runVerifyCommand, stringAttribute, type OtlpJson } from './helpers.js';
 import { makeTrail, otherSigningKey, toOtlpLines, writeJournal } from './trail.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function verify(argv: string[], cwd: string): Promise<Result> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const io = { stdout, stderr, env: {}, cwd };
-  let code: number;
-  try {
-    const parsed = parseArgs({ args: argv, options: { ...verifyCommand.options, dir: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
-    const context = new CommandContext(io, { dir: (values.dir as string | undefined) ?? './.swarmtrail/journal', json: values.json === true, color: false }, createPalette(false), readEnvironment({}));
-    code = await verifyCommand.run(context, { values, positionals: parsed.positionals });
-  } catch (error) {
-    if (error instanceof UsageError) code = EXIT_USAGE;
-    else if (error instanceof CliError) code = EXIT_FAILURE;
-    else throw error;
-    err.push(Buffer.from(String((error as Error).message)));
-  }
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
 
 let base: string;
 beforeEach(() => {
@@ -69,7 +35,7 @@ async function localTrail(options: { anchor?: string } = {}): Promise<{ journal:
 describe('swarmtrail verify', () => {
   test('an intact journal verifies: exit 0, the locally generated key is trusted', async () => {
     const { journal } = await localTrail();
-    const result = await verify(['--dir', journal], base);
+    const result = await runVerifyCommand(['--dir', journal], base);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('2 chains');
     expect(result.stdout).toContain('OK: every chain verifies');
@@ -81,7 +47,7 @@ describe('swarmtrail verify', () => {
     const { journal } = await localTrail();
     const path = join(journal, 'logs-0000000001.jsonl');
     writeFileSync(path, readFileSync(path, 'utf8').replace('"stringValue":"success"', '"stringValue":"failure"'));
-    const result = await verify(['--dir', journal, '--json'], base);
+    const result = await runVerifyCommand(['--dir', journal, '--json'], base);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(false);
@@ -94,7 +60,7 @@ describe('swarmtrail verify', () => {
     const { journal, lines } = await localTrail();
     const entries = flatten(lines);
     writeJournal(journal, regroup(entries.filter((entry) => stringAttribute(entry, 'audit.chain.seq') !== '2')));
-    const result = await verify(['--dir', journal], base);
+    const result = await runVerifyCommand(['--dir', journal], base);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ chain [0-9a-f-]{36} \(run [0-9a-f]{32}\): \d+ records, sealed at seq \d+/);
     expect(result.stdout).toMatch(/missing\s+seq 2\s+record seq 2 is missing/);
@@ -106,9 +72,9 @@ describe('swarmtrail verify', () => {
     const entries = flatten(lines);
     // Break the second run; verifying the first still succeeds.
     writeJournal(journal, regroup(entries.filter((entry) => !(entry.record.traceId === traceIds[1] && stringAttribute(entry, 'audit.chain.seq') === '3'))));
-    expect((await verify(['--dir', journal, '--run', traceIds[0]], base)).code).toBe(0);
-    expect((await verify(['--dir', journal, '--run', traceIds[1]], base)).code).toBe(1);
-    expect((await verify(['--dir', journal, '--run', 'nope'], base)).code).toBe(EXIT_USAGE);
+    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[0]], base)).code).toBe(0);
+    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[1]], base)).code).toBe(1);
+    expect((await runVerifyCommand(['--dir', journal, '--run', 'nope'], base)).code).toBe(EXIT_USAGE);
   });
 
   test('--public-key pins the signer: a trail signed by another key fails', async () => {
@@ -116,7 +82,7 @@ describe('swarmtrail verify', () => {
     const journal = join(base, 'other');
     writeJournal(journal, toOtlpLines(trail.records));
     const { journal: _local } = await localTrail();
-    const result = await verify(['--dir', journal, '--public-key', join(base, 'keys'), '--json'], base);
+    const result = await runVerifyCommand(['--dir', journal, '--public-key', join(base, 'keys'), '--json'], base);
     expect(result.code).toBe(1);
     expect(Object.keys(JSON.parse(result.stdout).failures).sort()).toEqual(['truncated', 'unknown-key']);
   });
@@ -126,18 +92,18 @@ describe('swarmtrail verify', () => {
     mkdirSync(anchor);
     const { journal, lines, traceIds } = await localTrail({ anchor });
     writeJournal(journal, regroup(flatten(lines).filter((entry) => entry.record.traceId !== traceIds[1])));
-    expect((await verify(['--dir', journal], base)).code).toBe(0);
-    const anchored = await verify(['--dir', journal, '--anchor', anchor, '--json'], base);
+    expect((await runVerifyCommand(['--dir', journal], base)).code).toBe(0);
+    const anchored = await runVerifyCommand(['--dir', journal, '--anchor', anchor, '--json'], base);
     expect(anchored.code).toBe(1);
     expect(JSON.parse(anchored.stdout).findings[0]).toMatchObject({ kind: 'truncated', message: expect.stringContaining('no records in the trail') });
   });
 
   test('a missing journal is an error with what to do; --since without --loki is a usage error', async () => {
-    const missing = await verify(['--dir', join(base, 'nowhere')], base);
+    const missing = await runVerifyCommand(['--dir', join(base, 'nowhere')], base);
     expect(missing.code).toBe(EXIT_FAILURE);
     expect(missing.stderr).toContain('--loki');
     const { journal } = await localTrail();
-    expect((await verify(['--dir', journal, '--since', '1h'], base)).code).toBe(EXIT_USAGE);
+    expect((await runVerifyCommand(['--dir', journal, '--since', '1h'], base)).code).toBe(EXIT_USAGE);
   });
 
   test('--metrics-endpoint pushes swarmtrail.verify.failures by kind over OTLP/HTTP', async () => {
@@ -156,7 +122,7 @@ describe('swarmtrail verify', () => {
       const path = join(journal, 'logs-0000000001.jsonl');
       writeFileSync(path, readFileSync(path, 'utf8').replace('"stringValue":"success"', '"stringValue":"failure"'));
       const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const result = await verify(['--dir', journal, '--metrics-endpoint', endpoint], base);
+      const result = await runVerifyCommand(['--dir', journal, '--metrics-endpoint', endpoint], base);
       expect(result.code).toBe(1);
       expect(bodies).toHaveLength(1);
       expect(bodies[0].url).toBe('/v1/metrics');

@@ -1,7 +1,11 @@
 /**
  * End-to-end: the real collector build running collector/config.yaml, real Prometheus, and
- * OTLP/HTTP stand-ins for Tempo and Loki's /otlp endpoint, all on 127.0.0.1.
- * Run with `npm run test:stack` (scripts/ci-stack.sh in CI).
+ * OTLP/HTTP stand-ins for Tempo and Loki's /otlp endpoint, all on 127.0.0.1; the demo swarm
+ * (dist/examples/demo-swarm.js) exports through them like any app, and what it exported (its
+ * journal) is what the backends must hold. Raw OTLP requests play a client that does not redact.
+ * Run with `npm run test:stack` (scripts/ci-stack.sh in CI). SWARMTRAIL_KEEP_STACK=1 keeps the
+ * temporary directory with the logs; SWARMTRAIL_WRITE_OBSERVED_METRICS=1 rewrites
+ * test/stack/observed-metrics.json from this run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -198,7 +202,7 @@ describe('a swarm run through the collector', () => {
     const promqls = run.exportedMetricExpectations.map((expectation) => expectation.promql).join('\n');
     for (const name of ['gen_ai_client_token_usage_count', 'swarmtrail_tool_duration_seconds_count', 'swarmtrail_audit_events_total']) expect(promqls).toContain(name);
     for (const expectation of run.exportedMetricExpectations) {
-      const matches = (values: number[]): boolean => values.length === 1 && Math.abs(values[0]! - expectation.value) <= expectation.tolerance;
+      const matches = (values: number[]): boolean => values.length === 1 && Math.abs(values[0] - expectation.value) <= expectation.tolerance;
       await queryUntil(expectation.promql, matches).catch(async (error: unknown) => {
         const actual = await prometheus.query(expectation.promql);
         throw new Error(`${(error as Error).message}: expected ${expectation.value}, got ${JSON.stringify(actual)}`, { cause: error });

@@ -1,0 +1,262 @@
+/**
+ * The SDK benchmark (issue: SDK foundation). Runs on the built output:
+ *   npm run bench            (several processes, medians, writes docs/benchmarks.md)
+ *
+ * Each process measures every case over several alternating rounds and reports the median
+ * nanoseconds per operation; the parent takes the median over processes and reports ratios
+ * against raw OpenTelemetry (and pino) measured in the same processes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { logs, SeverityNumber, trace, type Attributes } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { pino } from 'pino';
+import { audit, start, withSpan, withTool, type SwarmtrailHandle } from '../src/index.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
+const PROCESSES = Number(process.env['BENCH_PROCESSES'] ?? 3);
+const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 20_000);
+
+class DiscardingSpanExporter implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: { code: ExportResultCode }) => void): void {
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+class DiscardingLogRecordExporter implements LogRecordExporter {
+  export(_records: ReadableLogRecord[], done: (result: { code: ExportResultCode }) => void): void {
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const ATTRIBUTES: Attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'app.request': 'r-1' };
+/** The attributes audit.decision() puts on its record, so the raw emit carries the same. */
+const EVENT_ATTRIBUTES = {
+  'app.request': 'r-1',
+  'audit.decision.summary': 'ship the report',
+  'audit.decision.verdict': 'approve',
+  'audit.event.type': 'decision',
+  'audit.event.id': '019ab6c2-7f4e-7c1a-9a2b-3c4d5e6f7a8b',
+  'audit.outcome': 'success',
+};
+/** The attributes of withTool's span-end audit record. */
+const TOOL_RECORD_ATTRIBUTES = {
+  ...ATTRIBUTES,
+  'audit.run.id': '0af7651916cd43dd8448eb211c80319c',
+  'audit.event.type': 'tool.end',
+  'audit.event.id': '019ab6c2-7f4e-7c1a-9a2b-3c4d5e6f7a8b',
+  'audit.outcome': 'success',
+  'audit.duration': 0.000123,
+  'audit.span.name': 'execute_tool search',
+};
+const noop = async (): Promise<number> => 1;
+
+type Case = { name: string; op: () => unknown; async: boolean };
+
+async function time(c: Case, iterations: number): Promise<number> {
+  const begin = process.hrtime.bigint();
+  if (c.async) for (let i = 0; i < iterations; i++) await c.op();
+  else for (let i = 0; i < iterations; i++) c.op();
+  return Number(process.hrtime.bigint() - begin) / iterations;
+}
+
+async function measure(cases: Case[], flush: () => Promise<void>): Promise<Record<string, number>> {
+  for (const c of cases) await time(c, Math.min(ITERATIONS, 5_000)); // warm-up
+  await flush();
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order so drift (GC, CPU frequency, a neighbour's load) hits every case alike.
+    const order = round % 2 === 0 ? cases : [...cases].reverse();
+    for (const c of order) {
+      samples.get(c.name)!.push(await time(c, ITERATIONS));
+      await flush();
+    }
+  }
+  return Object.fromEntries([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One process: three groups, each with its own pipeline. */
+async function child(): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  const directory = mkdtempSync(join(tmpdir(), 'swarmtrail-bench-'));
+  let handle: SwarmtrailHandle;
+
+  // 1. withSpan vs raw startActiveSpan vs the bare call, on the same lean pipeline.
+  handle = start({
+    directory, journal: false, redaction: false, auditSpanRecords: false, handleExitSignals: false, env: {},
+    spanExporters: [new DiscardingSpanExporter()],
+  });
+  const rawTracer = trace.getTracer('raw-bench');
+  Object.assign(
+    results,
+    await measure(
+      [
+        { name: 'bare async call', async: true, op: () => noop() },
+        {
+          name: 'raw startActiveSpan',
+          async: true,
+          op: () => rawTracer.startActiveSpan('op', { attributes: ATTRIBUTES }, async (span) => {
+            try {
+              return await noop();
+            } finally {
+              span.end();
+            }
+          }),
+        },
+        { name: 'withSpan', async: true, op: () => withSpan('op', () => noop(), { attributes: ATTRIBUTES }) },
+      ],
+      () => handle.forceFlush(),
+    ),
+  );
+  await handle.shutdown();
+
+  // 2. Audit events vs a raw logger.emit with the same attributes (batch, discarding exporter) vs pino.
+  handle = start({
+    directory, journal: false, redaction: false, auditSpanRecords: false, handleExitSignals: false, env: {},
+    logRecordExporters: [new DiscardingLogRecordExporter()],
+  });
+  const rawLogger = logs.getLogger('raw-bench');
+  const logger = pino({ level: 'info' }, { write: () => undefined });
+  Object.assign(
+    results,
+    await measure(
+      [
+        {
+          name: 'raw logger.emit',
+          async: false,
+          op: () => rawLogger.emit({ eventName: 'audit.decision', severityNumber: SeverityNumber.INFO, severityText: 'INFO', body: 'decision: ship the report', attributes: EVENT_ATTRIBUTES }),
+        },
+        { name: 'pino.info', async: false, op: () => logger.info(EVENT_ATTRIBUTES, 'decision: ship the report') },
+        { name: 'audit.decision', async: false, op: () => audit.decision({ summary: 'ship the report', verdict: 'approve', attributes: { 'app.request': 'r-1' } }) },
+      ],
+      () => handle.forceFlush(),
+    ),
+  );
+  await handle.shutdown();
+
+  // 3. withTool through every default processor (redaction, span audit record, metrics) with
+  //    discarding exporters, then through the whole default pipeline including the durable journal
+  //    (per-batch fsync), vs raw startActiveSpan + one raw logger.emit on batch processors with
+  //    discarding exporters carrying the same attributes.
+  const { TracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const { LoggerProvider, BatchLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
+  const rawTracerProvider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: new DiscardingSpanExporter() })] });
+  const rawLoggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: new DiscardingLogRecordExporter() })] });
+  const rawTracer2 = rawTracerProvider.getTracer('raw-bench');
+  const rawLogger2 = rawLoggerProvider.getLogger('raw-bench');
+  const rawToolCase: Case = {
+    name: 'raw span + logger.emit',
+    async: true,
+    op: () => rawTracer2.startActiveSpan('execute_tool search', { attributes: ATTRIBUTES }, async (span) => {
+      try {
+        return await noop();
+      } finally {
+        span.end();
+        rawLogger2.emit({ eventName: 'audit.tool.end', severityNumber: SeverityNumber.INFO, body: 'tool search succeeded in 0.1 ms', attributes: TOOL_RECORD_ATTRIBUTES });
+      }
+    }),
+  };
+  for (const [suffix, options] of [
+    ['default processors, discarding exporters', { journal: false as const, spanExporters: [new DiscardingSpanExporter()], logRecordExporters: [new DiscardingLogRecordExporter()] }],
+    ['default pipeline with journal', {}],
+  ] as const) {
+    handle = start({ directory, handleExitSignals: false, env: {}, ...options });
+    const flushAll = async (): Promise<void> => {
+      await Promise.all([handle.forceFlush(), rawTracerProvider.forceFlush(), rawLoggerProvider.forceFlush()]);
+    };
+    Object.assign(
+      results,
+      await measure(
+        [
+          { ...rawToolCase, name: `raw span + logger.emit [${suffix}]` },
+          { name: `withTool [${suffix}]`, async: true, op: () => withTool('search', () => noop(), { attributes: { 'app.request': 'r-1' } }) },
+          { name: `audit.decision [${suffix}]`, async: false, op: () => audit.decision({ summary: 'ship the report', verdict: 'approve', attributes: { 'app.request': 'r-1' } }) },
+        ],
+        flushAll,
+      ),
+    );
+    await handle.shutdown();
+  }
+  await rawTracerProvider.shutdown();
+  await rawLoggerProvider.shutdown();
+  rmSync(directory, { recursive: true, force: true });
+  return results;
+}
+
+const ROWS: [label: string, ours: string, baseline: string, target: string][] = [
+  ['withSpan vs raw startActiveSpan', 'withSpan', 'raw startActiveSpan', '<= 1.1x'],
+  ['withSpan vs bare async call', 'withSpan', 'bare async call', 'n/a'],
+  ['withTool (default processors) vs raw span + logger.emit', 'withTool [default processors, discarding exporters]', 'raw span + logger.emit [default processors, discarding exporters]', '<= 1.5x'],
+  ['withTool (default pipeline with journal) vs raw span + logger.emit', 'withTool [default pipeline with journal]', 'raw span + logger.emit [default pipeline with journal]', 'n/a (disk)'],
+  ['audit.decision vs raw logger.emit (same pipeline)', 'audit.decision', 'raw logger.emit', '<= 1.5x'],
+  ['audit.decision vs pino.info (no-op stream)', 'audit.decision', 'pino.info', 'n/a'],
+  ['audit.decision (default processors) vs raw logger.emit', 'audit.decision [default processors, discarding exporters]', 'raw logger.emit', 'n/a'],
+  ['audit.decision (default pipeline with journal) vs raw logger.emit', 'audit.decision [default pipeline with journal]', 'raw logger.emit', 'n/a (disk)'],
+];
+
+function report(perProcess: Record<string, number>[]): string {
+  const names = Object.keys(perProcess[0]!);
+  const medians = Object.fromEntries(names.map((name) => [name, median(perProcess.map((p) => p[name]!))]));
+  const ratio = (a: string, b: string): number => median(perProcess.map((p) => p[a]! / p[b]!));
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on this project's CI machine class (2 cores), Node ${process.version}: ` +
+      `${PROCESSES} processes x ${ROUNDS} rounds x ${ITERATIONS} operations; medians. Differences under ~15% are noise here.`,
+    '',
+    '| operation | median ns/op |',
+    '| --- | ---: |',
+    ...names.map((name) => `| ${name} | ${medians[name]!.toFixed(0)} |`),
+    '',
+    '| comparison | ratio (median over processes) | target |',
+    '| --- | ---: | --- |',
+    ...ROWS.map(([label, a, b, target]) => `| ${label} | ${ratio(a, b).toFixed(2)}x | ${target} |`),
+  ];
+  return lines.join('\n');
+}
+
+function writeSection(markdown: string): void {
+  const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    text = '# Benchmarks\n\nEach section is written by its benchmark script (`npm run bench`, `npm run bench:*`).\n';
+  }
+  const begin = '<!-- sdk:start -->';
+  const end = '<!-- sdk:end -->';
+  const section = `${begin}\n## SDK overhead (\`bench/instrumentation.ts\`)\n\n${markdown}\n${end}`;
+  text = text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), section) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, text);
+}
+
+if (process.argv.includes('--child')) {
+  process.stdout.write(JSON.stringify(await child()));
+} else {
+  const perProcess: Record<string, number>[] = [];
+  for (let i = 0; i < PROCESSES; i++) {
+    const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    perProcess.push(JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, number>);
+    process.stderr.write(`process ${i + 1}/${PROCESSES} done\n`);
+  }
+  const markdown = report(perProcess);
+  console.log(markdown);
+  writeSection(markdown);
+}
