@@ -91,7 +91,7 @@ async function measure(cases: Case[], flush: () => Promise<void>): Promise<Recor
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One process: three groups, each with its own pipeline. */
@@ -214,16 +214,16 @@ const ROWS: [label: string, ours: string, baseline: string, target: string][] = 
 ];
 
 function report(perProcess: Record<string, number>[]): string {
-  const names = Object.keys(perProcess[0]!);
-  const medians = Object.fromEntries(names.map((name) => [name, median(perProcess.map((p) => p[name]!))]));
-  const ratio = (a: string, b: string): number => median(perProcess.map((p) => p[a]! / p[b]!));
+  const names = Object.keys(perProcess[0]);
+  const medians = Object.fromEntries(names.map((name) => [name, median(perProcess.map((p) => p[name]))]));
+  const ratio = (a: string, b: string): number => median(perProcess.map((p) => p[a] / p[b]));
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} on this project's CI machine class (2 cores), Node ${process.version}: ` +
       `${PROCESSES} processes x ${ROUNDS} rounds x ${ITERATIONS} operations; medians. Differences under ~15% are noise here.`,
     '',
     '| operation | median ns/op |',
     '| --- | ---: |',
-    ...names.map((name) => `| ${name} | ${medians[name]!.toFixed(0)} |`),
+    ...names.map((name) => `| ${name} | ${medians[name].toFixed(0)} |`),
     '',
     '| comparison | ratio (median over processes) | target |',
     '| --- | ---: | --- |',

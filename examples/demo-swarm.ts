@@ -34,8 +34,9 @@ class CountingProcessors {
   readonly log: LogRecordProcessor = {
     onEmit: (record) => {
       this.records++;
-      const type = String(record.attributes['audit.event.type'] ?? 'other');
-      this.byType.set(type, (this.byType.get(type) ?? 0) + 1);
+      const type = record.attributes['audit.event.type'];
+      const key = typeof type === 'string' ? type : 'other';
+      this.byType.set(key, (this.byType.get(key) ?? 0) + 1);
     },
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
@@ -118,7 +119,7 @@ async function writeReport(outputDir: string, findings: string[], handoff: Link[
     for await (const chunk of stream) void chunk;
     const content = `${text}\n${findings.map((finding) => `- ${finding}`).join('\n')}\n`;
     const path = join(outputDir, 'report.md');
-    await withTool({ name: 'write_file', type: 'function' }, () => {
+    withTool({ name: 'write_file', type: 'function' }, () => {
       mkdirSync(outputDir, { recursive: true });
       writeFileSync(path, content);
     }, { arguments: { path } });
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
 
   const runId = await withRun('research-report', async ({ runId }) => {
     audit.component({ name: 'web_search', kind: 'tool', action: 'registered', version: '1.0.0' });
-    const plan = await withAgent({ name: 'planner', id: 'agent-planner', description: 'Splits the request into topics' }, async () => {
+    const plan = withAgent({ name: 'planner', id: 'agent-planner', description: 'Splits the request into topics' }, () => {
       const prompt = `Plan a report on ${topics.join(', ')}`;
       withLLM({ provider: PROVIDER, model: MODEL, temperature: 0 }, (llm) => {
         const answer = fakeModel.complete(prompt);

@@ -8,13 +8,14 @@
 #
 # Environment:
 #   SWARMTRAIL_COLLECTOR_CACHE  cache directory (default: <repo>/.cache/collector)
-#   GO                          the Go toolchain to use (default: go on PATH)
+#   GO                          the Go toolchain to use (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 manifest="$root/collector/builder-config.yaml"
 cache="${SWARMTRAIL_COLLECTOR_CACHE:-$root/.cache/collector}"
 go_bin="${GO:-$(command -v go || true)}"
+if [ -z "$go_bin" ] && [ -x /usr/local/go/bin/go ]; then go_bin=/usr/local/go/bin/go; fi
 # Keep in step with the versions pinned in collector/builder-config.yaml.
 ocb_version="v0.159.0"
 binary_name="otelcol-swarmtrail"
@@ -25,6 +26,9 @@ if [ -z "$go_bin" ] || [ ! -x "$go_bin" ]; then
   log "no Go toolchain found (install Go >= 1.24 or set GO=/path/to/go)"
   exit 1
 fi
+
+# ocb runs `go` itself.
+export PATH="$(dirname "$go_bin"):$PATH"
 
 mkdir -p "$cache"
 exec 9>"$cache/.lock"

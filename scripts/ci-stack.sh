@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The stack part of CI (.ci/run calls it after the unit tests): installs Prometheus when the
 # machine lacks it, builds the collector (or reuses the cached build), and runs the end-to-end
-# stack test (npm run test:stack). Expects node on PATH and node_modules installed.
+# stack test (npm run test:stack). Expects node_modules installed (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
 
 log() { echo "ci-stack: $*" >&2; }
 

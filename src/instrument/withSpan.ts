@@ -160,7 +160,12 @@ function wrapAsyncIterable<T extends AsyncIterable<unknown>>(stream: T, ender: S
               true,
             ),
           throw: (error?: unknown) =>
-            step(() => (iterator.throw !== undefined ? iterator.throw(error) : Promise.reject(error)), true),
+            step(
+              // The consumer's value is passed through as it is, Error or not.
+              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+              () => (iterator.throw !== undefined ? iterator.throw(error) : Promise.reject(error)),
+              true,
+            ),
         };
         return wrapped;
       };

@@ -155,8 +155,8 @@ const STATE_ABSENT = 0;
 const STATE_OK = 1;
 const STATE_MODIFIED = 2;
 const HASH_BYTES = 32;
-/** Sequence numbers above this go to a sparse map (a forged huge seq must not allocate gigabytes). */
-const DENSE_LIMIT = 1 << 26;
+/** How far beyond twice the records seen a seq may be and still be stored densely. */
+const DENSE_SLACK = 4096;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 interface CheckpointSeen {
@@ -202,35 +202,47 @@ class ChainState {
     states.set(this.states);
     this.hashes = hashes;
     this.states = states;
+    for (const [sparseSeq, entry] of this.sparse) {
+      if (sparseSeq > capacity) continue;
+      entry.hash.copy(this.hashes, (sparseSeq - 1) * HASH_BYTES);
+      this.states[sparseSeq - 1] = entry.state;
+      this.sparse.delete(sparseSeq);
+    }
   }
 
   state(seq: number): number {
-    if (seq > DENSE_LIMIT) return this.sparse.get(seq)?.state ?? STATE_ABSENT;
-    return seq <= this.states.length ? this.states[seq - 1] : STATE_ABSENT;
+    if (seq <= this.states.length) return this.states[seq - 1];
+    return this.sparse.get(seq)?.state ?? STATE_ABSENT;
   }
 
   hash(seq: number): Buffer {
-    if (seq > DENSE_LIMIT) return this.sparse.get(seq)!.hash;
-    return this.hashes.subarray((seq - 1) * HASH_BYTES, seq * HASH_BYTES);
+    if (seq <= this.states.length) return this.hashes.subarray((seq - 1) * HASH_BYTES, seq * HASH_BYTES);
+    return this.sparse.get(seq)!.hash;
   }
 
   set(seq: number, hash: Buffer, state: number): void {
-    if (seq > DENSE_LIMIT) {
-      this.sparse.set(seq, { hash: Buffer.from(hash), state });
-      return;
+    if (seq > this.states.length) {
+      // Dense storage grows with the records seen; a forged huge seq must not allocate gigabytes.
+      if (seq > this.records * 2 + DENSE_SLACK) {
+        this.sparse.set(seq, { hash: Buffer.from(hash), state });
+        return;
+      }
+      this.grow(seq);
     }
-    if (seq > this.states.length) this.grow(seq);
     hash.copy(this.hashes, (seq - 1) * HASH_BYTES);
     this.states[seq - 1] = state;
   }
 
-  /** Highest present sequence number. */
-  lastPresent(): number {
-    let last = 0;
-    for (const seq of this.sparse.keys()) if (seq > last) last = seq;
-    if (last > 0) return last;
-    for (let i = this.states.length; i > 0; i -= 1) if (this.states[i - 1] !== STATE_ABSENT) return i;
-    return 0;
+  /** Calls `onGap(from, to)` for every run of absent seqs below the highest present one; returns that one. */
+  scanGaps(onGap: (from: number, to: number) => void): number {
+    let previous = 0;
+    const visit = (seq: number): void => {
+      if (seq > previous + 1) onGap(previous + 1, seq - 1);
+      previous = seq;
+    };
+    for (let i = 0; i < this.states.length; i += 1) if (this.states[i] !== STATE_ABSENT) visit(i + 1);
+    for (const seq of [...this.sparse.keys()].sort((a, b) => a - b)) visit(seq);
+    return previous;
   }
 }
 
@@ -441,7 +453,7 @@ export class TrailVerifier {
         chain.findings.push({ kind: 'chain-broken', chainId: chain.id, seq: link.seq, location: link.location, message: `prev_hash does not match the hash of seq ${link.seq - 1}` });
       }
     }
-    const lastPresent = chain.lastPresent();
+    const lastPresent = chain.scanGaps(() => undefined);
     let checkpointedSeq = 0;
     let finalSeq: number | undefined;
     let resourceHash: string | undefined;
@@ -499,15 +511,9 @@ export class TrailVerifier {
       }
     }
     // Gaps inside the stored range.
-    let gapStart = 0;
-    for (let seq = 1; seq <= lastPresent + 1; seq += 1) {
-      const absent = seq <= lastPresent && chain.state(seq) === STATE_ABSENT;
-      if (absent && gapStart === 0) gapStart = seq;
-      if (!absent && gapStart !== 0) {
-        chain.findings.push({ kind: 'missing', chainId: chain.id, seq: gapStart, seqEnd: seq - 1, message: gapStart === seq - 1 ? `record seq ${gapStart} is missing` : `records seq ${gapStart}-${seq - 1} are missing` });
-        gapStart = 0;
-      }
-    }
+    chain.scanGaps((from, to) => {
+      chain.findings.push({ kind: 'missing', chainId: chain.id, seq: from, seqEnd: to, message: from === to ? `record seq ${from} is missing` : `records seq ${from}-${to} are missing` });
+    });
     const claimedEnd = Math.max(anchoredSeq, finalSeq ?? 0);
     if (claimedEnd > lastPresent) {
       chain.findings.push({ kind: 'truncated', chainId: chain.id, seq: lastPresent + 1, seqEnd: claimedEnd, message: `records seq ${lastPresent + 1}-${claimedEnd} are missing at the end (a checkpoint or anchor covers them)` });

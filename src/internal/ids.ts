@@ -18,12 +18,12 @@ export function uuidV7(now: number = Date.now()): string {
   const ms = Math.max(0, Math.floor(now));
   const high = Math.floor(ms / 0x1000000);
   const low = ms % 0x1000000;
-  const t0 = HEX[(high >>> 16) & 0xff]! + HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]!;
-  const t1 = HEX[(low >>> 16) & 0xff]! + HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]!;
+  const t0 = HEX[(high >>> 16) & 0xff] + HEX[(high >>> 8) & 0xff] + HEX[high & 0xff];
+  const t1 = HEX[(low >>> 16) & 0xff] + HEX[(low >>> 8) & 0xff] + HEX[low & 0xff];
   return (
     `${t0}${t1.slice(0, 2)}-${t1.slice(2)}-` +
-    `7${HEX[b[o]! & 0x0f]!.slice(1)}${HEX[b[o + 1]!]!}-` +
-    `${HEX[(b[o + 2]! & 0x3f) | 0x80]!}${HEX[b[o + 3]!]!}-` +
-    `${HEX[b[o + 4]!]!}${HEX[b[o + 5]!]!}${HEX[b[o + 6]!]!}${HEX[b[o + 7]!]!}${HEX[b[o + 8]!]!}${HEX[b[o + 9]!]!}`
+    `7${HEX[b[o] & 0x0f].slice(1)}${HEX[b[o + 1]]}-` +
+    `${HEX[(b[o + 2] & 0x3f) | 0x80]}${HEX[b[o + 3]]}-` +
+    `${HEX[b[o + 4]]}${HEX[b[o + 5]]}${HEX[b[o + 6]]}${HEX[b[o + 7]]}${HEX[b[o + 8]]}${HEX[b[o + 9]]}`
   );
 }

@@ -18,6 +18,23 @@ export const DEFAULT_SERIALIZE_LIMITS: SerializeLimits = {
 
 export const TRUNCATION_MARK = '…[truncated ';
 
+/** Readable text of an attribute value (arrays joined with commas), for bodies and keys. */
+export function attributeText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map(attributeText).join(',');
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'symbol':
+      return value.toString();
+    default:
+      return safeStringify(value);
+  }
+}
+
 /** Cuts `value` to the limit, marking the cut with how many code units were dropped. */
 export function truncateString(value: string, maxLength: number): string {
   if (value.length <= maxLength) return value;
@@ -132,6 +149,7 @@ function isHomogeneousPrimitiveArray(value: readonly unknown[]): boolean {
 export function toAttributeValue(
   value: unknown,
   limits: SerializeLimits = DEFAULT_SERIALIZE_LIMITS,
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the API's AttributeValue is loose; undefined means "omit"
 ): AttributeValue | undefined {
   switch (typeof value) {
     case 'string':
@@ -148,7 +166,7 @@ export function toAttributeValue(
   if (Array.isArray(value) && value.length <= limits.maxItems && isHomogeneousPrimitiveArray(value)) {
     return value.map((item: unknown) =>
       typeof item === 'string' ? truncateString(item, limits.maxStringLength) : item,
-    ) as AttributeValue;
+    );
   }
   return safeStringify(value, limits);
 }

@@ -26,7 +26,7 @@ import {
   METRIC_SWARMTRAIL_JOURNAL_SIZE,
 } from '../semconv.js';
 import { describeError } from './errors.js';
-import { buildRequestJson, encodeResourceMetrics, serializeLogRecord, serializeSpan } from './otlpJson.js';
+import { buildRequestJson, encodeLogRecord, encodeResourceMetrics, encodeSpan } from './otlpJson.js';
 import type { SerializedRecord } from './otlpJson.js';
 import { highestSeqs, recoverJournalDirectory } from './recovery.js';
 import type { JournalRecoveryReport } from './recovery.js';
@@ -289,7 +289,7 @@ export class Journal {
     let encoded: string;
     try {
       // Serialised right away: a snapshot, and one short-lived string instead of a tree kept in memory.
-      encoded = serializeLogRecord(record);
+      encoded = JSON.stringify(encodeLogRecord(record));
     } catch (error) {
       this.drop('logs', 1, 'encode_error', error);
       return;
@@ -422,7 +422,7 @@ export class Journal {
             'traces',
             chunk.map((item) => {
               const span = (item as { span: ReadableSpan }).span;
-              return { resource: span.resource, scope: span.instrumentationScope, json: serializeSpan(span) };
+              return { resource: span.resource, scope: span.instrumentationScope, json: JSON.stringify(encodeSpan(span)) };
             }),
           );
         } else if (state.signal === 'logs') {

@@ -1,5 +1,6 @@
 import type { Attributes, Meter, ObservableCounter, ObservableResult } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { attributeText } from '../internal/serialize.js';
 import {
   ATTR_AUDIT_EVENT_TYPE,
   ATTR_AUDIT_OUTCOME,
@@ -19,17 +20,16 @@ export interface AuditMetricsLogRecordProcessorOptions {
  */
 export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
   private readonly counts = new Map<string, { attributes: Attributes; value: number }>();
-  private readonly counter: ObservableCounter;
   private readonly observe = (result: ObservableResult): void => {
     for (const entry of this.counts.values()) result.observe(entry.value, entry.attributes);
   };
 
   constructor(options: AuditMetricsLogRecordProcessorOptions) {
-    this.counter = options.meter.createObservableCounter(METRIC_SWARMTRAIL_AUDIT_EVENTS, {
+    const counter: ObservableCounter = options.meter.createObservableCounter(METRIC_SWARMTRAIL_AUDIT_EVENTS, {
       unit: '{event}',
       description: 'Audit events by type and outcome',
     });
-    this.counter.addCallback(this.observe);
+    counter.addCallback(this.observe);
   }
 
   onEmit(record: ReadWriteLogRecord): void {
@@ -38,7 +38,7 @@ export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
     if (type === undefined) return;
     const outcome = a[ATTR_AUDIT_OUTCOME] ?? 'unknown';
     const agent = a[ATTR_GEN_AI_AGENT_NAME];
-    const key = `${String(type)}\u0000${String(outcome)}\u0000${agent === undefined ? '' : String(agent)}`;
+    const key = `${attributeText(type)}\u0000${attributeText(outcome)}\u0000${attributeText(agent)}`;
     const entry = this.counts.get(key);
     if (entry !== undefined) {
       entry.value++;
@@ -54,7 +54,7 @@ export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
   }
 
   shutdown(): Promise<void> {
-    this.counter.removeCallback(this.observe);
+    // The callback stays: the meter provider shuts down after this one and collects once more.
     return Promise.resolve();
   }
 }

@@ -12,6 +12,7 @@ import { addScopeAttributes } from '../instrument/audit.js';
 import { scopeOf, type AuditScope } from '../instrument/scope.js';
 import { reportFailure } from '../internal/failures.js';
 import { uuidV7 } from '../internal/ids.js';
+import { attributeText } from '../internal/serialize.js';
 import {
   ATTR_AUDIT_DURATION,
   ATTR_AUDIT_EVENT_ID,
@@ -79,13 +80,13 @@ function formatDuration(seconds: number): string {
 function subjectOf(type: string, attributes: Attributes, spanName: string): string {
   switch (type) {
     case AUDIT_EVENT_TYPE_RUN_END:
-      return `run ${String(attributes[ATTR_GEN_AI_WORKFLOW_NAME] ?? spanName)}`;
+      return `run ${attributeText(attributes[ATTR_GEN_AI_WORKFLOW_NAME] ?? spanName)}`;
     case AUDIT_EVENT_TYPE_AGENT_END:
-      return `agent ${String(attributes[ATTR_GEN_AI_AGENT_NAME] ?? spanName)}`;
+      return `agent ${attributeText(attributes[ATTR_GEN_AI_AGENT_NAME] ?? spanName)}`;
     case AUDIT_EVENT_TYPE_TOOL_END:
-      return `tool ${String(attributes[ATTR_GEN_AI_TOOL_NAME] ?? spanName)}`;
+      return `tool ${attributeText(attributes[ATTR_GEN_AI_TOOL_NAME] ?? spanName)}`;
     default:
-      return `${String(attributes[ATTR_GEN_AI_OPERATION_NAME])} ${String(attributes[ATTR_GEN_AI_REQUEST_MODEL] ?? '')}`.trim();
+      return `${attributeText(attributes[ATTR_GEN_AI_OPERATION_NAME])} ${attributeText(attributes[ATTR_GEN_AI_REQUEST_MODEL])}`.trim();
   }
 }
 
@@ -132,7 +133,7 @@ export class AuditSpanProcessor implements SpanProcessor {
       const subject = subjectOf(type, span.attributes, span.name);
       const errorType = span.attributes[ATTR_ERROR_TYPE];
       const body = failed
-        ? `${subject} failed${errorType === undefined ? '' : ` (${String(errorType)})`} after ${formatDuration(seconds)}`
+        ? `${subject} failed${errorType === undefined ? '' : ` (${attributeText(errorType)})`} after ${formatDuration(seconds)}`
         : `${subject} succeeded in ${formatDuration(seconds)}`;
       this.logger.emit({
         eventName: `audit.${type}`,

@@ -50,6 +50,6 @@ export class LateBoundMeter {
         this.pending.push({ name, options, bound });
         return { add: (value: number, attributes?: Attributes) => bound.counter?.add(value, attributes) };
       },
-    } as Meter;
+    };
   }
 }

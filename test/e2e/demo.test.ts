@@ -72,13 +72,13 @@ describe('the demo swarm exported over OTLP/HTTP JSON', () => {
       expect(Number(span.attributes['gen_ai.usage.input_tokens'])).toBeGreaterThan(0);
       expect(Number(span.attributes['gen_ai.usage.output_tokens'])).toBeGreaterThan(0);
     }
-    expect(spans[0]!.resource['service.name']).toBe('swarmtrail-demo');
+    expect(spans[0].resource['service.name']).toBe('swarmtrail-demo');
   });
 
   it('sends one audit record per span plus the explicit events, all carrying the trace id', () => {
     const spans = receiver.spans();
     const records = receiver.logRecords();
-    const runId = spans[0]!.traceId;
+    const runId = spans[0].traceId;
     for (const record of records) expect(record.traceId).toBe(runId);
     const spanRecords = records.filter((record) => String(record.eventName).endsWith('.end'));
     expect(spanRecords.map((record) => record.spanId).sort()).toEqual(spans.map((span) => span.spanId).sort());
@@ -99,7 +99,7 @@ describe('the demo swarm exported over OTLP/HTTP JSON', () => {
     expect(secret.attributes['audit.outcome']).toBe('denied');
     expect(secret.attributes['gen_ai.agent.name']).toBe('researcher-3');
     const api = records.find((record) => record.eventName === 'audit.api.call')!;
-    expect(String(api.attributes['url.full'])).toContain('api_key=REDACTED');
+    expect(api.attributes['url.full']).toContain('api_key=REDACTED');
     expect(new Set(records.map((record) => record.attributes['audit.event.id'])).size).toBe(records.length);
   });
 

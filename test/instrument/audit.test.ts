@@ -278,15 +278,15 @@ describe('audit events (content capture off)', () => {
     audit.event('boot', { message: 'system started' });
     const { records } = await h.collect();
     expect(records).toHaveLength(1);
-    expect(records[0]!.attributes['audit.run.id']).toBeUndefined();
-    expect(records[0]!.severityNumber).toBe(SeverityNumber.INFO);
+    expect(records[0].attributes['audit.run.id']).toBeUndefined();
+    expect(records[0].severityNumber).toBe(SeverityNumber.INFO);
   });
 
   it('never records a secret value: secret access carries the alias only', async () => {
     audit.secretAccess({ alias: 'stripe-live', outcome: 'granted' });
     const { records } = await h.collect();
-    expect(records[0]!.body).toBe('secret access granted: stripe-live');
-    expect(Object.keys(records[0]!.attributes).sort()).toEqual(['audit.event.id', 'audit.event.type', 'audit.outcome', 'audit.secret.alias']);
+    expect(records[0].body).toBe('secret access granted: stripe-live');
+    expect(Object.keys(records[0].attributes).sort()).toEqual(['audit.event.id', 'audit.event.type', 'audit.outcome', 'audit.secret.alias']);
   });
 });
 
@@ -299,8 +299,8 @@ describe('audit events (content capture on)', () => {
     audit.fileChange({ operation: 'create', path: 'a', diff: () => '+line' });
     audit.thought({ content: () => 'because' });
     const { records } = await h.collect();
-    expect(records[0]!.attributes['audit.file.diff']).toBe('+line');
-    expect(records[1]!.attributes['audit.thought.content']).toBe('because');
+    expect(records[0].attributes['audit.file.diff']).toBe('+line');
+    expect(records[1].attributes['audit.thought.content']).toBe('because');
   });
 });
 

@@ -297,7 +297,7 @@ describe('GenAI wrappers', () => {
       ['audit.agent.end', 'failure', 'RateLimitError', 'ERROR'],
       ['audit.run.end', 'failure', 'RateLimitError', 'ERROR'],
     ]);
-    expect(records[0]!.body).toMatch(/^chat gpt-4o failed \(RateLimitError\) after \d/);
+    expect(records[0].body).toMatch(/^chat gpt-4o failed \(RateLimitError\) after \d/);
   });
 
   it('can turn the span audit records off', async () => {
@@ -321,7 +321,7 @@ describe('GenAI wrappers', () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks).toEqual(['a', 'b']);
     const { spans } = await h.collect();
-    expect(spans[0]!.attributes['gen_ai.usage.output_tokens']).toBe(2);
-    expect(spans[0]!.attributes['gen_ai.request.stream']).toBe(true);
+    expect(spans[0].attributes['gen_ai.usage.output_tokens']).toBe(2);
+    expect(spans[0].attributes['gen_ai.request.stream']).toBe(true);
   });
 });

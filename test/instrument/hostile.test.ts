@@ -41,7 +41,7 @@ describe('hostile values', () => {
   it('are serialised safely into event attributes with truncation marked', async () => {
     expect(() => audit.event('hostile', { attributes: hostile() })).not.toThrow();
     const { records } = await h.collect();
-    const a = records[0]!.attributes;
+    const a = records[0].attributes;
     expect(JSON.parse(String(a['cyclic']))).toEqual({ name: 'loop', self: '[Circular]' });
     expect(a['big']).toBe('"12345678901234567890n"');
     expect(a['fn']).toBe('"[Function namedFunction]"');
@@ -62,8 +62,8 @@ describe('hostile values', () => {
     const result = withTool('t', () => args, { arguments: args });
     expect(result).toBe(args);
     const { spans } = await h.collect();
-    expect(String(spans[0]!.attributes['gen_ai.tool.call.arguments'])).toContain('[Circular]');
-    expect(String(spans[0]!.attributes['gen_ai.tool.call.result'])).toContain('[Truncated: depth]');
+    expect(String(spans[0].attributes['gen_ai.tool.call.arguments'])).toContain('[Circular]');
+    expect(String(spans[0].attributes['gen_ai.tool.call.result'])).toContain('[Truncated: depth]');
   });
 
   it('keep homogeneous primitive arrays as arrays', () => {

@@ -34,7 +34,7 @@ describe('metrics', () => {
       ['input', 100, 'gpt-4o', 'gpt-4o-x', 'a1'],
       ['output', 40, 'gpt-4o', 'gpt-4o-x', 'a1'],
     ]);
-    expect(points[0]!.value.buckets.boundaries).toEqual([1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]);
+    expect(points[0].value.buckets.boundaries).toEqual([1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]);
     const duration = metric(all, 'gen_ai.client.operation.duration')!;
     expect(duration.descriptor.unit).toBe('s');
     expect((duration.dataPoints[0] as DataPoint<Histogram>).value.buckets.boundaries[0]).toBe(0.01);
@@ -46,7 +46,7 @@ describe('metrics', () => {
       ['search', 'success', undefined, 1],
     ]);
     expect(metric(all, 'swarmtrail.workflow.duration')!.dataPoints).toHaveLength(1);
-    expect(metric(all, 'swarmtrail.agent.duration')!.dataPoints[0]!.attributes['gen_ai.agent.name']).toBe('a1');
+    expect(metric(all, 'swarmtrail.agent.duration')!.dataPoints[0].attributes['gen_ai.agent.name']).toBe('a1');
     const events = metric(all, 'swarmtrail.audit.events')!;
     const counts = Object.fromEntries(events.dataPoints.map((p) => [`${String(p.attributes['audit.event.type'])}/${String(p.attributes['audit.outcome'])}`, p.value]));
     expect(counts).toEqual({

@@ -51,7 +51,7 @@ describe('withSpan', () => {
     expect(caught).toBe(error);
     const { spans } = await h.collect();
     expect(spans).toHaveLength(1);
-    expect(spanShape(spans[0]!)).toMatchInlineSnapshot(`
+    expect(spanShape(spans[0])).toMatchInlineSnapshot(`
       {
         "attributes": {
           "error.type": "CustomError",
@@ -89,29 +89,30 @@ describe('withSpan', () => {
     const { spans } = await h.collect();
     expect(spans).toHaveLength(1);
     const [span] = spans;
-    const ms = span!.duration[0] * 1000 + span!.duration[1] / 1e6;
+    const ms = span.duration[0] * 1000 + span.duration[1] / 1e6;
     expect(ms).toBeGreaterThanOrEqual(15);
-    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('passes a rejected promise through with the same error', async () => {
     const error = new CustomError('async boom');
     await expect(withSpan('rejects', () => Promise.reject(error))).rejects.toBe(error);
     const { spans } = await h.collect();
-    expect(spans[0]!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'async boom' });
-    expect(spans[0]!.attributes['error.type']).toBe('CustomError');
-    expect(spans[0]!.events.map((event) => event.name)).toEqual(['exception']);
+    expect(spans[0].status).toEqual({ code: SpanStatusCode.ERROR, message: 'async boom' });
+    expect(spans[0].attributes['error.type']).toBe('CustomError');
+    expect(spans[0].events.map((event) => event.name)).toEqual(['exception']);
   });
 
   it('records non-Error throws with error.type _OTHER', async () => {
     expect(() =>
       withSpan('throws-string', () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- non-Error throws must pass through too
         throw 'plain string';
       }),
     ).toThrow('plain string');
     const { spans } = await h.collect();
-    expect(spans[0]!.attributes['error.type']).toBe('_OTHER');
-    expect(spans[0]!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'plain string' });
+    expect(spans[0].attributes['error.type']).toBe('_OTHER');
+    expect(spans[0].status).toEqual({ code: SpanStatusCode.ERROR, message: 'plain string' });
   });
 
   it('ends a streamed result when the stream ends, with children parented inside', async () => {
@@ -146,7 +147,7 @@ describe('withSpan', () => {
     await expect(consume()).rejects.toBe(error);
     const { spans } = await h.collect();
     expect(spans).toHaveLength(1);
-    expect(spans[0]!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(spans[0].status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('ends an abandoned stream (break) exactly once', async () => {
@@ -166,7 +167,7 @@ describe('withSpan', () => {
     expect(finalized).toBe(true);
     const { spans } = await h.collect();
     expect(spans).toHaveLength(1);
-    expect(spans[0]!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(spans[0].status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('ends a stream returned through a promise when the stream ends', async () => {
@@ -233,7 +234,7 @@ describe('withSpan', () => {
   });
 
   it('starts a new trace per run even inside another span', async () => {
-    const ids = await withSpan('outer', () => [withRun('one', (run) => run.runId), withRun('two', (run) => run.runId)]);
+    const ids = withSpan('outer', () => [withRun('one', (run) => run.runId), withRun('two', (run) => run.runId)]);
     const { spans } = await h.collect();
     const outer = spans.find((span) => span.name === 'outer')!;
     expect(new Set([...ids, outer.spanContext().traceId]).size).toBe(3);

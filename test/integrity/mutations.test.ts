@@ -180,6 +180,18 @@ describe('structural edits', () => {
   });
 });
 
+test('a forged huge sequence number is reported without allocating or scanning up to it', () => {
+  const copy = entries.map(clone);
+  const target = copy.find((entry) => stringAttribute(entry, 'audit.event.type') === 'decision')!;
+  attribute(target, 'audit.chain.seq').intValue = 999_999_999_999;
+  rehash(target);
+  const started = performance.now();
+  const report = verifyEntries(copy, { trustedKeys: trusted });
+  expect(performance.now() - started).toBeLessThan(2000);
+  expect([...kinds(report)].sort()).toEqual(['appended', 'missing', 'reordered']);
+  expect(process.memoryUsage().rss).toBeLessThan(2 * 1024 ** 3);
+});
+
 describe('signatures', () => {
   const finalCheckpoint = (list: Entry[]): Entry =>
     list.findLast((entry) => stringAttribute(entry, 'audit.event.type') === 'checkpoint' && stringAttribute(entry, 'audit.checkpoint.final') === 'true')!;

@@ -144,8 +144,8 @@ describe('configuration precedence', () => {
     let handle = started(start({ env, journal: false, handleExitSignals: false, directory: tempDir() }));
     withTool('t', () => 1, { arguments: { q: 1 } });
     await handle.shutdown();
-    const envSpan = fromEnv.spans()[0]!;
-    expect(fromEnv.on('/v1/traces')[0]!.contentType).toContain('application/json');
+    const envSpan = fromEnv.spans()[0];
+    expect(fromEnv.on('/v1/traces')[0].contentType).toContain('application/json');
     expect(envSpan.resource['service.name']).toBe('env-name');
     expect(envSpan.resource['team']).toBe('env-team');
     expect(envSpan.attributes['gen_ai.tool.call.arguments']).toBe('{"q":1}');
@@ -155,8 +155,8 @@ describe('configuration precedence', () => {
     );
     withTool('t', () => 1, { arguments: { q: 1 } });
     await handle.shutdown();
-    const optionSpan = fromOption.spans()[0]!;
-    expect(fromOption.on('/v1/traces')[0]!.contentType).toContain('application/x-protobuf');
+    const optionSpan = fromOption.spans()[0];
+    expect(fromOption.on('/v1/traces')[0].contentType).toContain('application/x-protobuf');
     expect(optionSpan.resource['service.name']).toBe('opt-name');
     expect(optionSpan.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
     expect(fromEnv.on('/v1/traces')).toHaveLength(1);
