@@ -24,7 +24,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Journal } from '../src/journal/Journal.js';
+import { JournalShipper } from '../src/journal/JournalShipper.js';
 import type { JournalDurability } from '../src/journal/Journal.js';
 import { JournalLogRecordProcessor } from '../src/processors/JournalLogRecordProcessor.js';
 import { JournalSpanProcessor } from '../src/processors/JournalSpanProcessor.js';
@@ -163,6 +166,54 @@ async function pinoFile(records: number, round: number): Promise<Measurement> {
   return { recordsPerSecond: records / seconds, bytesPerRecord: bytes / records };
 }
 
+interface ShipMeasurement {
+  readonly recordsPerSecond: number;
+  readonly bytesPerRecord: number;
+  readonly requests: number;
+}
+
+/**
+ * Shipping (catch-up) throughput: a journal of `records` audit records shipped from the start by
+ * `JournalShipper.shipOnce()` to a local OTLP/HTTP sink on 127.0.0.1 that answers 200 at once.
+ */
+async function shipping(records: number): Promise<Record<'http/protobuf' | 'http/json', ShipMeasurement>> {
+  const directory = join(scratch, 'shipping');
+  const journal = new Journal({ directory, maxBytes: 64 * 1024 ** 3 });
+  const provider = new LoggerProvider({ resource, processors: [new JournalLogRecordProcessor({ journal })] });
+  const logger = provider.getLogger('swarmtrail', '0.1.0');
+  for (let index = 0; index < records; index++) {
+    logger.emit({ eventName: 'audit.tool.end', body: 'tool finished', attributes: attributesFor(index) });
+    if (index % 1000 === 999) await yieldNow();
+  }
+  await journal.shutdown();
+  await provider.shutdown();
+  let received = 0;
+  const server = createServer((request, response) => {
+    request.on('data', (chunk: Buffer) => (received += chunk.length));
+    request.on('end', () => response.writeHead(200).end());
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const results = {} as Record<'http/protobuf' | 'http/json', ShipMeasurement>;
+  try {
+    for (const protocol of ['http/protobuf', 'http/json'] as const) {
+      rmSync(join(directory, 'cursor.json'), { force: true });
+      received = 0;
+      const shipper = new JournalShipper({ directory, endpoint, protocol });
+      const started = process.hrtime.bigint();
+      const result = await shipper.shipOnce(600_000);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      await shipper.shutdown();
+      if (!result.complete || result.recordsShipped !== records) throw new Error(`shipping incomplete: ${JSON.stringify(result)}`);
+      results[protocol] = { recordsPerSecond: records / seconds, bytesPerRecord: received / records, requests: result.requests };
+    }
+  } finally {
+    server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+  return results;
+}
+
 const format = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 async function main(): Promise<void> {
@@ -192,6 +243,7 @@ async function main(): Promise<void> {
       medians[index],
       index === 0 ? (batch.recordsPerSecond >= 100_000 ? '>= 100k/s: met' : '>= 100k/s: NOT met') : '',
     ]);
+    const shipped = await shipping(RECORDS);
     const table = [
       `Append throughput: records emitted through the SDK until \`journal.flush()\` resolved (durable per the mode), yielding every 1000 records; median of ${ROUNDS} rounds on 2 shared cores (${cpus()[0]?.model ?? 'unknown CPU'}), ext4 on a virtual disk, Node ${process.version}. Audit records carry 7 attributes.`,
       '',
@@ -200,6 +252,14 @@ async function main(): Promise<void> {
       ...rows.map(
         ([name, count, result, target]) =>
           `| ${name} | ${format(count)} | ${format(result.recordsPerSecond)} | ${result.bytesPerRecord ? format(result.bytesPerRecord) : '-'} | ${(result.recordsPerSecond / pinoResult.recordsPerSecond).toFixed(2)}x | ${target} |`,
+      ),
+      '',
+      `Shipping (catch-up after an outage): a journal of ${format(RECORDS)} audit records (gzip-compressed closed segments) shipped from the start by \`JournalShipper.shipOnce()\` to a local OTLP/HTTP sink on 127.0.0.1 answering 200, requests of up to 4 MiB of JSON.`,
+      '',
+      '| Protocol | Records/s | Requests | Bytes/record on the wire |',
+      '| --- | ---: | ---: | ---: |',
+      ...Object.entries(shipped).map(
+        ([protocol, result]) => `| ${protocol} | ${format(result.recordsPerSecond)} | ${result.requests} | ${format(result.bytesPerRecord)} |`,
       ),
       '',
       'Reproduce: `npx tsc -p tsconfig.build.json && node dist/bench/journal.js` (options: `--records N`, `--rounds N`, `--no-write`).',

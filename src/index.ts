@@ -59,6 +59,17 @@ export type { JournalLogRecordProcessorOptions } from './processors/JournalLogRe
 export { JournalMetricExporter } from './exporters/JournalMetricExporter.js';
 export type { JournalMetricExporterOptions } from './exporters/JournalMetricExporter.js';
 
+// Integrity
+export { HashChainLogRecordProcessor, checkpointSpanAttributes } from './processors/HashChainLogRecordProcessor.js';
+export type { HashChainLogRecordProcessorOptions } from './processors/HashChainLogRecordProcessor.js';
+export type { IntegrityOptions } from './integrity/IntegrityOptions.js';
+export type { SignedCheckpoint, CheckpointStatement, CheckpointReason } from './integrity/checkpoint.js';
+export { TrailVerifier } from './integrity/TrailVerifier.js';
+export type { VerificationReport, ChainReport, Finding, FailureKind, TrailVerifierOptions } from './integrity/TrailVerifier.js';
+export { verifyOtlpLocation } from './integrity/otlpSource.js';
+export { verifyLoki } from './integrity/lokiSource.js';
+export { recordVerificationFailures } from './integrity/metrics.js';
+
 // Redaction
 export { Redactor } from './redaction/Redactor.js';
 export { redact } from './redaction/redact.js';
@@ -76,6 +87,15 @@ export { Journal, DEFAULT_JOURNAL_DIRECTORY } from './journal/Journal.js';
 export type { JournalDiskCapPolicy, JournalDurability, JournalOptions } from './journal/Journal.js';
 export { JournalShipper } from './journal/JournalShipper.js';
 export type { JournalShipperOptions } from './journal/JournalShipper.js';
+export { JournalReader, listSegments, JournalNotFoundError } from './journal/JournalReader.js';
+export type {
+  JournalLogRecord,
+  JournalReaderOptions,
+  JournalRecord,
+  JournalSegment,
+  JournalSpan,
+  SkippedLine,
+} from './journal/JournalReader.js';
 
 // Attribute and metric names most often needed in queries (all of them: src/semconv.ts)
 export {

@@ -109,7 +109,8 @@ export const ATTR_SWARMTRAIL_RECORD_ID = 'swarmtrail.record.id';
 /**
  * On `swarmtrail.journal.records.dropped`: why records were dropped: `disk_cap` (cap reached under
  * policy `drop`), `queue_full` (in-memory queue full), `write_error`, `encode_error`, `closed`
- * (appended after shutdown) or `torn_line` (a torn last line cut off at recovery; counts lines).
+ * (appended after shutdown or with an unusable directory) or `torn_line` (a torn last line cut
+ * off at recovery; counts lines).
  */
 export const ATTR_SWARMTRAIL_JOURNAL_DROP_REASON = 'swarmtrail.journal.drop.reason';
 

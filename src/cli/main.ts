@@ -5,6 +5,7 @@
  * `main(argv, io)` takes the arguments (without `node` and the script) and the streams, so tests
  * call it directly; it returns the exit code: 0 ok, 1 failure or not found, 2 usage error.
  */
+import { verifyCommand } from './verify.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -66,6 +67,7 @@ export const COMMANDS: CliCommand[] = [
   shipCommand,
   replayCommand,
   pruneCommand,
+  verifyCommand,
 ];
 
 const GLOBAL_OPTIONS: CommandOptions = {

@@ -9,7 +9,7 @@
  * Memory per chain is 33 bytes per sequence number plus what the findings hold, so a million-record
  * trail verifies in a few tens of megabytes.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { hash as digest, type KeyObject } from 'node:crypto';
 import { verifyCheckpointSignature, type CheckpointStatement } from './checkpoint.js';
 import { publicKeyFromHex, type TrustedKey } from './keys.js';
 import { canonicalProjection, GENESIS_HASH, type RecordProjection } from './projection.js';
@@ -176,7 +176,10 @@ class ChainState {
   traceId: string | undefined;
   hashes = Buffer.alloc(HASH_BYTES * 64);
   states = new Uint8Array(64);
-  readonly sparse = new Map<number, { hash: Buffer; state: number }>();
+  readonly sparse = new Map<number, { hash: string; state: number }>();
+  /** The seq last stored and its hash: the in-order fast path of link checks. */
+  lastSeq = 0;
+  lastHash = '';
   readonly pendingLinks: PendingLink[] = [];
   readonly checkpoints: CheckpointSeen[] = [];
   /** One entry per distinct resource (the source passes the same function for records sharing one). */
@@ -204,7 +207,7 @@ class ChainState {
     this.states = states;
     for (const [sparseSeq, entry] of this.sparse) {
       if (sparseSeq > capacity) continue;
-      entry.hash.copy(this.hashes, (sparseSeq - 1) * HASH_BYTES);
+      this.hashes.write(entry.hash, (sparseSeq - 1) * HASH_BYTES, HASH_BYTES, 'hex');
       this.states[sparseSeq - 1] = entry.state;
       this.sparse.delete(sparseSeq);
     }
@@ -215,21 +218,26 @@ class ChainState {
     return this.sparse.get(seq)?.state ?? STATE_ABSENT;
   }
 
-  hash(seq: number): Buffer {
-    if (seq <= this.states.length) return this.hashes.subarray((seq - 1) * HASH_BYTES, seq * HASH_BYTES);
+  /** The (link) hash stored for a present seq, lowercase hex. */
+  hash(seq: number): string {
+    if (seq === this.lastSeq) return this.lastHash;
+    if (seq <= this.states.length) return this.hashes.toString('hex', (seq - 1) * HASH_BYTES, seq * HASH_BYTES);
     return this.sparse.get(seq)!.hash;
   }
 
-  set(seq: number, hash: Buffer, state: number): void {
+  /** Stores a 64-digit lowercase hex hash for `seq`. */
+  set(seq: number, hash: string, state: number): void {
+    this.lastSeq = seq;
+    this.lastHash = hash;
     if (seq > this.states.length) {
       // Dense storage grows with the records seen; a forged huge seq must not allocate gigabytes.
       if (seq > this.records * 2 + DENSE_SLACK) {
-        this.sparse.set(seq, { hash: Buffer.from(hash), state });
+        this.sparse.set(seq, { hash, state });
         return;
       }
       this.grow(seq);
     }
-    hash.copy(this.hashes, (seq - 1) * HASH_BYTES);
+    this.hashes.write(hash, (seq - 1) * HASH_BYTES, HASH_BYTES, 'hex');
     this.states[seq - 1] = state;
   }
 
@@ -244,10 +252,6 @@ class ChainState {
     for (const seq of [...this.sparse.keys()].sort((a, b) => a - b)) visit(seq);
     return previous;
   }
-}
-
-function hexOf(buffer: Buffer): string {
-  return buffer.toString('hex');
 }
 
 function parseSeq(value: string | undefined): number | undefined {
@@ -316,9 +320,9 @@ export class TrailVerifier {
       chain.findings.push({ kind: 'modified', chainId, location: record.location, message: `invalid ${ATTR_AUDIT_CHAIN_SEQ} ${JSON.stringify(attributes[ATTR_AUDIT_CHAIN_SEQ])}` });
       return;
     }
-    const computed = createHash('sha256').update(canonicalProjection(record.projection), 'utf8').digest();
+    const computed = digest('sha256', canonicalProjection(record.projection));
     const stored = record.storedHash;
-    const hashMatches = stored !== undefined && stored === hexOf(computed);
+    const hashMatches = stored !== undefined && stored === computed;
     let reason: string | undefined;
     if (!hashMatches) {
       reason = stored === undefined ? 'no audit.record.hash' : 'content does not match audit.record.hash';
@@ -327,11 +331,11 @@ export class TrailVerifier {
     }
     const modified = reason !== undefined;
     // For links, a modified record stands for the record it claims to be.
-    const linkHash = hashMatches || stored === undefined || !HEX64.test(stored) ? computed : Buffer.from(stored, 'hex');
+    const linkHash = hashMatches || stored === undefined || !HEX64.test(stored) ? computed : stored;
 
     const existing = chain.state(seq);
     if (existing !== STATE_ABSENT) {
-      if (!modified && existing === STATE_OK && chain.hash(seq).equals(linkHash)) {
+      if (!modified && existing === STATE_OK && chain.hash(seq) === linkHash) {
         chain.duplicates += 1;
         return;
       }
@@ -365,7 +369,7 @@ export class TrailVerifier {
     if (seq === 1) {
       if (prev !== GENESIS_HASH) chain.findings.push({ kind: 'chain-broken', chainId, seq, location: record.location, message: 'first record does not start from the genesis hash' });
     } else if (chain.state(seq - 1) !== STATE_ABSENT) {
-      if (hexOf(chain.hash(seq - 1)) !== prev) {
+      if (chain.hash(seq - 1) !== prev) {
         chain.findings.push({ kind: 'chain-broken', chainId, seq, location: record.location, message: `prev_hash does not match the hash of seq ${seq - 1}` });
       }
     } else {
@@ -449,7 +453,7 @@ export class TrailVerifier {
   private _finishChain(chain: ChainState, anchors: readonly AnchorEntry[]): ChainReport {
     for (const link of chain.pendingLinks) {
       if (chain.state(link.seq - 1) === STATE_ABSENT) continue; // the gap is reported below
-      if (hexOf(chain.hash(link.seq - 1)) !== link.prev) {
+      if (chain.hash(link.seq - 1) !== link.prev) {
         chain.findings.push({ kind: 'chain-broken', chainId: chain.id, seq: link.seq, location: link.location, message: `prev_hash does not match the hash of seq ${link.seq - 1}` });
       }
     }
@@ -473,7 +477,7 @@ export class TrailVerifier {
         chain.findings.push({ kind: 'bad-checkpoint', chainId: chain.id, seq: checkpoint.recordSeq, location: checkpoint.location, message: `checkpoint at seq ${checkpoint.recordSeq} claims to cover seq ${String(covered)}` });
         continue;
       }
-      const head = covered === 0 ? GENESIS_HASH : chain.state(covered) === STATE_ABSENT ? undefined : hexOf(chain.hash(covered));
+      const head = covered === 0 ? GENESIS_HASH : chain.state(covered) === STATE_ABSENT ? undefined : chain.hash(covered);
       if (head !== undefined && head !== statement.headHash) {
         chain.findings.push({ kind: 'bad-checkpoint', chainId: chain.id, seq: checkpoint.recordSeq, location: checkpoint.location, message: `head hash does not match the record at seq ${covered}` });
         continue;
@@ -498,7 +502,7 @@ export class TrailVerifier {
       if (!signed) continue;
       anchoredSeq = Math.max(anchoredSeq, entry.seq + 1);
       if (entry.final) finalSeq ??= entry.seq + 1;
-      if (entry.seq >= 1 && entry.seq <= lastPresent && chain.state(entry.seq) !== STATE_ABSENT && hexOf(chain.hash(entry.seq)) !== entry.headHash) {
+      if (entry.seq >= 1 && entry.seq <= lastPresent && chain.state(entry.seq) !== STATE_ABSENT && chain.hash(entry.seq) !== entry.headHash) {
         chain.findings.push({ kind: 'bad-checkpoint', chainId: chain.id, seq: entry.seq, location: entry.location, message: `anchored head hash differs from the record at seq ${entry.seq}` });
       }
     }

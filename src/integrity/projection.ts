@@ -17,7 +17,7 @@
  * - `audit.record.hash` is left out (it is the hash of the rest). The log record's `eventName` is
  *   left out because Loki drops it; the verifier instead checks it equals `audit.<audit.event.type>`.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_AUDIT_RECORD_HASH } from '../semconv.js';
 import { canonicalize } from './jcs.js';
@@ -316,7 +316,7 @@ export function canonicalProjection(projection: RecordProjection): string {
 
 /** SHA-256 (lowercase hex) of the canonical projection. */
 export function hashProjection(projection: RecordProjection): string {
-  return createHash('sha256').update(canonicalProjection(projection), 'utf8').digest('hex');
+  return digest('sha256', canonicalProjection(projection));
 }
 
 /**
@@ -326,5 +326,5 @@ export function hashProjection(projection: RecordProjection): string {
 export function hashResource(values: ReadonlyMap<string, string>, keys: readonly string[]): string {
   const object: Record<string, string> = {};
   for (const key of keys) object[key] = values.get(key) ?? '';
-  return createHash('sha256').update(canonicalize(object), 'utf8').digest('hex');
+  return digest('sha256', canonicalize(object));
 }

@@ -90,8 +90,7 @@ export const DEFAULT_JOURNAL_DIRECTORY = './.swarmtrail/journal';
 const LOCK_FILE_NAME = 'journal.lock';
 
 type Pending =
-  | { readonly signal: 'traces'; readonly span: ReadableSpan }
-  | { readonly signal: 'logs'; readonly record: SerializedRecord }
+  | { readonly signal: 'traces' | 'logs'; readonly record: SerializedRecord }
   | { readonly signal: 'metrics'; readonly request: object };
 
 interface SignalState {
@@ -102,6 +101,8 @@ interface SignalState {
   size: number;
   openedAt: number;
   writeFailures: number;
+  /** The last segment of an earlier process, continued instead of starting a new file. */
+  resume: { readonly seq: number; readonly size: number; readonly openedAt: number } | undefined;
 }
 
 /** Position up to which a segment's content is written (and fsynced, per mode). */
@@ -227,6 +228,7 @@ export class Journal {
       size: 0,
       openedAt: 0,
       writeFailures: 0,
+      resume: undefined,
     });
     this.states = { traces: empty('traces'), logs: empty('logs'), metrics: empty('metrics') };
 
@@ -255,9 +257,20 @@ export class Journal {
       const highest = highestSeqs(directory);
       for (const signal of JOURNAL_SIGNALS) this.states[signal].seq = highest[signal];
       for (const segment of listSegmentsSync(directory)) {
-        const size = statSync(segment.path).size;
-        this.fileSizes.set(segment.path, size);
-        this.totalBytes += size;
+        const stats = statSync(segment.path);
+        this.fileSizes.set(segment.path, stats.size);
+        this.totalBytes += stats.size;
+        // Continue the last segment of a signal when it still has room and age left (short-lived
+        // processes would otherwise leave one small file each).
+        const openedAt = Math.min(stats.birthtimeMs || stats.mtimeMs, stats.mtimeMs);
+        if (
+          !segment.compressed &&
+          segment.seq === highest[segment.signal] &&
+          stats.size < this.maxSegmentBytes &&
+          Date.now() - openedAt < this.maxSegmentAgeMillis
+        ) {
+          this.states[segment.signal].resume = { seq: segment.seq, size: stats.size, openedAt };
+        }
       }
     } catch (error) {
       failure = error;
@@ -274,14 +287,27 @@ export class Journal {
     // Segments left by earlier processes are closed: compress them in the background.
     if (failure === undefined && this.compressClosedSegments) {
       for (const segment of listSegmentsSync(directory)) {
-        if (!segment.compressed) this.scheduleCompression(segment.signal, segment.seq);
+        if (!segment.compressed && this.states[segment.signal].resume?.seq !== segment.seq) {
+          this.scheduleCompression(segment.signal, segment.seq);
+        }
       }
     }
   }
 
   /** Appends an ended span. Never throws. */
   appendSpan(span: ReadableSpan): void {
-    this.enqueue(this.states.traces, { signal: 'traces', span });
+    let json: string;
+    try {
+      // Serialised right away so the span object dies young (measurably less GC than holding it).
+      json = JSON.stringify(encodeSpan(span));
+    } catch (error) {
+      this.drop('traces', 1, 'encode_error', error);
+      return;
+    }
+    this.enqueue(this.states.traces, {
+      signal: 'traces',
+      record: { resource: span.resource, scope: span.instrumentationScope, json },
+    });
   }
 
   /** Appends a snapshot of a log record (later changes to the record are not journaled). Never throws. */
@@ -325,7 +351,7 @@ export class Journal {
         this.timer = undefined;
       }
       await this.writeQueued();
-    });
+    }).catch((error: unknown) => diag.error(`swarmtrail journal: flush failed: ${describeError(error)}`));
     this.pendingFlush = next;
     this.chain = next;
     return next;
@@ -417,16 +443,8 @@ export class Journal {
       const chunk = items.slice(start, start + perLine);
       try {
         let line: string;
-        if (state.signal === 'traces') {
-          line = buildRequestJson(
-            'traces',
-            chunk.map((item) => {
-              const span = (item as { span: ReadableSpan }).span;
-              return { resource: span.resource, scope: span.instrumentationScope, json: JSON.stringify(encodeSpan(span)) };
-            }),
-          );
-        } else if (state.signal === 'logs') {
-          line = buildRequestJson('logs', chunk.map((item) => (item as { record: SerializedRecord }).record));
+        if (state.signal !== 'metrics') {
+          line = buildRequestJson(state.signal, chunk.map((item) => (item as { record: SerializedRecord }).record));
         } else {
           line = JSON.stringify({
             resourceMetrics: chunk.flatMap((item) => (item as { request: { resourceMetrics: object[] } }).request.resourceMetrics),
@@ -480,7 +498,7 @@ export class Journal {
           partsBytes = 0;
           partsRecords = 0;
         }
-        if (this.needsRotation(state, partsBytes + lineBytes)) await this.rotate(state);
+        while (this.needsRotation(state, partsBytes + lineBytes)) await this.rotate(state);
         parts.push(line);
         partsBytes += lineBytes;
         partsRecords += lineRecords;
@@ -543,6 +561,19 @@ export class Journal {
       await state.handle.close();
       state.handle = undefined;
       if (this.compressClosedSegments) this.scheduleCompression(state.signal, closedSeq);
+    }
+    const resume = state.resume;
+    state.resume = undefined;
+    if (resume !== undefined) {
+      const resumed = join(this.directory, segmentFileName(state.signal, resume.seq));
+      try {
+        state.handle = await open(resumed, 'a', 0o600);
+        state.size = resume.size;
+        state.openedAt = resume.openedAt;
+        return;
+      } catch (error) {
+        diag.warn(`swarmtrail journal: cannot continue ${resumed}, starting a new segment: ${describeError(error)}`);
+      }
     }
     state.seq++;
     const path = join(this.directory, segmentFileName(state.signal, state.seq));

@@ -3,7 +3,7 @@
  * them (protobuf by default, or JSON) and advances `cursor.json` only after a 2xx.
  *
  * - Network errors, timeouts, 408, 429 and 5xx: retried for as long as it takes, with capped
- *   exponential backoff and full jitter; a `Retry-After` header is honoured (up to 5 minutes).
+ *   exponential backoff and jitter; a `Retry-After` header (up to 5 minutes) is a floor for the delay.
  * - Any other 4xx: the collector rejected the data for good. Retrying would block the journal
  *   forever, dropping would lose audit data, so the shipper reports it loudly (diag.error and
  *   `swarmtrail.journal.export.failures`), records a dead-letter note in the cursor (signal,
@@ -562,7 +562,8 @@ export class JournalShipper {
         );
       }
       const ceiling = Math.min(this.maxBackoffMillis, this.initialBackoffMillis * 2 ** Math.min(attempt, 30));
-      const delay = outcome.retryAfterMillis ?? ceiling / 2 + Math.random() * (ceiling / 2);
+      // Retry-After is a floor: never sooner than the collector asked, never a hot loop on `0`.
+      const delay = Math.max(outcome.retryAfterMillis ?? 0, ceiling / 2 + Math.random() * (ceiling / 2));
       await this.sleep(delay);
     }
   }
@@ -587,9 +588,13 @@ export class JournalShipper {
       const text = Buffer.from(await response.arrayBuffer());
       if (response.status >= 200 && response.status < 300) {
         if (this.protocol === 'http/json' && text.length > 0) {
-          const answer = JSON.parse(text.toString('utf8')) as { partialSuccess?: { errorMessage?: string } };
-          if (answer.partialSuccess?.errorMessage) {
-            diag.warn(`swarmtrail journal shipper: ${signal} partially rejected: ${answer.partialSuccess.errorMessage}`);
+          try {
+            const answer = JSON.parse(text.toString('utf8')) as { partialSuccess?: { errorMessage?: string } };
+            if (answer.partialSuccess?.errorMessage) {
+              diag.warn(`swarmtrail journal shipper: ${signal} partially rejected: ${answer.partialSuccess.errorMessage}`);
+            }
+          } catch {
+            // An unparsable 2xx body is still an acknowledgement.
           }
         }
         return { ok: true };

@@ -220,6 +220,16 @@ class ProtobufWriter {
   }
 
   varint(value: bigint | number): void {
+    if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+      this.ensure(10);
+      let small = value;
+      while (small >= 0x80) {
+        this.buffer[this.position++] = (small % 0x80) | 0x80;
+        small = Math.floor(small / 0x80);
+      }
+      this.buffer[this.position++] = small;
+      return;
+    }
     let remaining = BigInt.asUintN(64, BigInt(value));
     this.ensure(10);
     while (remaining >= 0x80n) {
@@ -305,6 +315,13 @@ class ProtobufWriter {
   }
 }
 
+/** An integer field's value as a number when that is exact, else as a bigint. */
+function toInteger(value: unknown): number | bigint {
+  if (typeof value === 'number') return Math.trunc(value);
+  if (typeof value === 'string' && value.length > 0 && value.length <= 15) return Number(value);
+  return toBigInt(value);
+}
+
 function toBigInt(value: unknown): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') return BigInt(Math.trunc(value));
@@ -354,7 +371,7 @@ function writeScalar(writer: ProtobufWriter, field: number, type: ScalarType, va
     case 'int64':
     case 'uint64':
       writer.tag(field, WIRE_VARINT);
-      writer.varint(toBigInt(value));
+      writer.varint(toInteger(value));
       return;
     case 'uint32':
     case 'enum':
@@ -398,7 +415,7 @@ function writePacked(writer: ProtobufWriter, field: number, type: ScalarType, va
     for (const value of values) {
       if (type === 'double') writer.double(toDouble(value));
       else if (type === 'fixed64') writer.fixed64(toBigInt(value));
-      else writer.varint(toBigInt(value));
+      else writer.varint(toInteger(value));
     }
   });
 }

@@ -46,6 +46,11 @@ import {
 export interface AuditSpanProcessorOptions {
   /** Where the audit records go: a logger of the provider whose processors export them. */
   readonly logger: Logger;
+  /**
+   * Called right after a run's `run.end` record, while the root span can still be changed: seals
+   * the run's hash chain and returns the checkpoint attributes to set on the root span. Default none.
+   */
+  readonly sealRun?: (traceId: string) => Attributes | undefined;
 }
 
 /** Content keys never copied into the compact record; they stay on the span, if captured at all. */
@@ -97,11 +102,13 @@ function subjectOf(type: string, attributes: Attributes, spanName: string): stri
  */
 export class AuditSpanProcessor implements SpanProcessor {
   private readonly logger: Logger;
+  private readonly sealRun: ((traceId: string) => Attributes | undefined) | undefined;
   // The enclosing run/agent is known only when the span starts (from its parent context).
   private readonly scopes = new WeakMap<object, AuditScope>();
 
   constructor(options: AuditSpanProcessorOptions) {
     this.logger = options.logger;
+    this.sealRun = options.sealRun;
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -109,10 +116,31 @@ export class AuditSpanProcessor implements SpanProcessor {
     if (scope !== undefined) this.scopes.set(span, scope);
   }
 
-  onEnd(span: ReadableSpan): void {
+  /**
+   * A run's record is emitted while its root span is ending (end time set, not yet frozen), so the
+   * checkpoint that seals the run's audit chain can be set on the root span too.
+   */
+  onEnding(span: Span): void {
+    if (this.sealRun === undefined) return;
+    if (span.attributes[ATTR_GEN_AI_OPERATION_NAME] !== GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW) return;
+    this.emitRecord(span, AUDIT_EVENT_TYPE_RUN_END);
     try {
-      const type = eventTypeOf(span.attributes[ATTR_GEN_AI_OPERATION_NAME]);
-      if (type === undefined) return;
+      const checkpoint = this.sealRun(span.spanContext().traceId);
+      if (checkpoint !== undefined) span.setAttributes(checkpoint);
+    } catch (error) {
+      reportFailure('AuditSpanProcessor', 'could not seal the run', error);
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const type = eventTypeOf(span.attributes[ATTR_GEN_AI_OPERATION_NAME]);
+    if (type === undefined) return;
+    if (type === AUDIT_EVENT_TYPE_RUN_END && this.sealRun !== undefined) return; // emitted in onEnding
+    this.emitRecord(span, type);
+  }
+
+  private emitRecord(span: ReadableSpan | Span, type: string): void {
+    try {
       const failed = span.status.code === SpanStatusCode.ERROR;
       const outcome = failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS;
       const seconds = span.duration[0] + span.duration[1] / 1e9;

@@ -1,4 +1,4 @@
-import { diag, type Attributes, type Context, type Meter } from '@opentelemetry/api';
+import { diag, type Context, type Meter } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { RedactionCounter } from '../redaction/RedactionCounter.js';
 import { RedactionReport, type Redactor } from '../redaction/Redactor.js';
@@ -49,7 +49,7 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
         const eventName = redactor.redactString(logRecord.eventName, undefined, report);
         if (eventName !== logRecord.eventName) logRecord.setEventName(eventName);
       }
-      replaceAttributes(logRecord.attributes as Attributes, redactor, report);
+      replaceAttributes(logRecord.attributes, redactor, report);
     } catch (error) {
       diag.error('swarmtrail redaction: log record could not be redacted; its values were replaced whole', error);
       failClosed(logRecord, redactor, report);
@@ -73,7 +73,7 @@ function failClosed(logRecord: ReadWriteLogRecord, redactor: Redactor, report: R
   try {
     const label = (): string => redactor.replacement(FAIL_CLOSED_KINDS.error, '', report);
     if (logRecord.body !== undefined && logRecord.body !== null) logRecord.setBody(label());
-    const attributes = logRecord.attributes as Attributes;
+    const attributes = logRecord.attributes;
     for (const key of Object.keys(attributes)) {
       const value = attributes[key];
       if (value !== null && value !== undefined && typeof value !== 'number' && typeof value !== 'boolean') attributes[key] = label();

@@ -45,14 +45,14 @@ export class RedactingSpanProcessor implements SpanProcessor {
   onEnding(span: Span): void {
     const report = new RedactionReport('traces');
     try {
-      redactSpan(span as unknown as MutableSpan, this._redactor, report);
+      redactSpan(span, this._redactor, report);
     } catch (error) {
       diag.error('swarmtrail redaction: span could not be redacted; its values were replaced whole', error);
-      failClosed(span as unknown as MutableSpan, this._redactor, report);
+      failClosed(span, this._redactor, report);
     }
     if (report.total > 0) {
       if (this._redactor.recordKinds) {
-        (span.attributes as Attributes)[ATTR_SWARMTRAIL_REDACTED_KINDS] = report.kinds();
+        span.attributes[ATTR_SWARMTRAIL_REDACTED_KINDS] = report.kinds();
       }
       this._counter?.record(report);
     }
@@ -73,13 +73,13 @@ function redactSpan(span: MutableSpan, redactor: Redactor, report: RedactionRepo
   span.name = redactor.redactString(span.name, undefined, report);
   replaceAttributes(span.attributes, redactor, report);
   for (let index = 0; index < span.events.length; index++) {
-    const event = span.events[index]!;
+    const event = span.events[index];
     const name = redactor.redactString(event.name, undefined, report);
     const attributes = event.attributes === undefined ? undefined : redactor.redactAttributes(event.attributes, report);
     span.events[index] = { ...event, name, attributes };
   }
   for (let index = 0; index < span.links.length; index++) {
-    const link = span.links[index]!;
+    const link = span.links[index];
     if (link.attributes === undefined) continue;
     span.links[index] = { ...link, attributes: redactor.redactAttributes(link.attributes, report) };
   }
@@ -109,7 +109,7 @@ function failClosed(span: MutableSpan, redactor: Redactor, report: RedactionRepo
       if (typeof value === 'string' || Array.isArray(value)) span.attributes[key] = label();
     }
     span.events.length = 0;
-    for (let index = 0; index < span.links.length; index++) span.links[index] = { context: span.links[index]!.context };
+    for (let index = 0; index < span.links.length; index++) span.links[index] = { context: span.links[index].context };
     if (span.status.message !== undefined) span.status = { code: span.status.code, message: label() };
   } catch (error) {
     diag.error('swarmtrail redaction: span could not be replaced whole', error);

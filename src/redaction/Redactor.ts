@@ -5,7 +5,7 @@
  * (too long, too deep, too many values, or a detector error) is replaced whole and counted.
  */
 import { createHmac } from 'node:crypto';
-import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
+import type { AnyValue, Attributes } from '@opentelemetry/api';
 import {
   BUILT_IN_DETECTORS,
   CONTENT_KEYS,
@@ -37,22 +37,41 @@ export type RedactionSignal = 'traces' | 'logs' | 'metrics' | 'resource' | 'valu
  * Pass the same report to several calls to gather the kinds for a whole record.
  */
 export class RedactionReport {
+  private _counts: Map<string, number> | undefined;
+  private _total = 0;
+  /**
+   * @param signal where the values came from (the `swarmtrail.signal` of the counts)
+   * @param probe a trial run whose redactions are not reported to `onRedaction`
+   */
+  constructor(
+    readonly signal: RedactionSignal = 'value',
+    readonly probe = false,
+  ) {}
+
   /** Redactions by kind. */
-  readonly counts = new Map<string, number>();
-  constructor(readonly signal: RedactionSignal = 'value') {}
+  get counts(): ReadonlyMap<string, number> {
+    return this._counts ?? EMPTY_COUNTS;
+  }
 
   /** Total number of redactions recorded. */
   get total(): number {
-    let total = 0;
-    for (const count of this.counts.values()) total += count;
-    return total;
+    return this._total;
   }
 
   /** The kinds redacted, sorted. */
   kinds(): string[] {
     return [...this.counts.keys()].sort();
   }
+
+  /** Records one redaction of `kind`. */
+  add(kind: string): void {
+    this._counts ??= new Map();
+    this._counts.set(kind, (this._counts.get(kind) ?? 0) + 1);
+    this._total++;
+  }
 }
+
+const EMPTY_COUNTS: ReadonlyMap<string, number> = new Map();
 
 interface CompiledDetector {
   readonly detector: Detector;
@@ -88,6 +107,8 @@ export class Redactor {
   /** Whether the strict preset is active (free-text log bodies replaced whole). */
   readonly strict: boolean;
   private readonly _combined: RegExp;
+  /** The same pattern, sticky and with match indices: re-run at a match to locate its groups. */
+  private readonly _combinedWithIndices: RegExp;
   /** The same pattern without the global flag, to find the specific kind of a keyed value. */
   private readonly _specific: RegExp;
   private readonly _compiled: readonly CompiledDetector[];
@@ -102,6 +123,10 @@ export class Redactor {
   private readonly _maxDepth: number;
   private readonly _maxNodes: number;
   private readonly _onRedaction: ((kind: string, signal: string) => void) | undefined;
+  /** Collects the redactions of calls made without a report (only `onRedaction` sees them). */
+  private readonly _scratch = new RedactionReport();
+  /** Set by the last keyed scan: whether it saw a key some key rule could match. */
+  private _sawRuleKey = false;
 
   constructor(options: RedactionOptions = {}) {
     const preset = options.preset ?? 'default';
@@ -135,7 +160,8 @@ export class Redactor {
     ).concat(detectIpAddresses ? IP_ADDRESS_DETECTORS : []);
     const { source, compiled } = compileDetectors(detectors);
     this._compiled = compiled;
-    this._combined = new RegExp(source, 'gd');
+    this._combined = new RegExp(source, 'g');
+    this._combinedWithIndices = new RegExp(source, 'yd');
     this._specific = new RegExp(source);
     this._userPatterns = (options.patterns ?? []).map((entry) => compileUserPattern(entry));
     const allowStrings = new Set<string>();
@@ -163,8 +189,17 @@ export class Redactor {
    * Redacts a string. With `key`, key rules apply first (a secret-named key redacts the whole
    * value). JSON held in the string stays valid JSON. A `drop` rule yields `''`.
    */
-  redactString(value: string, key?: string, report: RedactionReport = new RedactionReport()): string {
-    const result = this._guarded(value, key, report, 0);
+  redactString(value: string, key?: string, report?: RedactionReport): string {
+    if (key === undefined) {
+      // Fast path for free text: no key rules, no closures.
+      const target = report ?? this._scratch;
+      try {
+        return this._string(value, { nodes: 1, report: target }, 0);
+      } catch {
+        return this.replacement(FAIL_CLOSED_KINDS.error, '', target);
+      }
+    }
+    const result = this._guarded(value, key, report ?? this._scratch, 0);
     if (result === DROPPED) return '';
     return typeof result === 'string' ? result : JSON.stringify(result);
   }
@@ -180,8 +215,8 @@ export class Redactor {
   }
 
   /** Redacts an OpenTelemetry AnyValue (log bodies and log attributes). */
-  redactAnyValue(value: AnyValue, key?: string, report: RedactionReport = new RedactionReport()): AnyValue | undefined {
-    return this.redactValue(value, key, report) as AnyValue | undefined;
+  redactAnyValue(value: AnyValue, key?: string, report: RedactionReport = new RedactionReport()): AnyValue {
+    return this.redactValue(value, key, report);
   }
 
   /** Redacts an attribute map; returns a copy without dropped keys. */
@@ -191,15 +226,15 @@ export class Redactor {
     for (const key of Object.keys(attributes)) {
       const value = attributes[key];
       const redacted = this._safely(() => this._value(value, key, state, 0), report);
-      if (redacted !== DROPPED) result[key] = redacted as AttributeValue | undefined;
+      if (redacted !== DROPPED) result[key] = redacted;
     }
     return result;
   }
 
   /** The replacement for a value of `kind`, recorded in `report`. */
   replacement(kind: string, secret: string, report: RedactionReport): string {
-    report.counts.set(kind, (report.counts.get(kind) ?? 0) + 1);
-    if (this._onRedaction !== undefined) {
+    report.add(kind);
+    if (this._onRedaction !== undefined && !report.probe) {
       try {
         this._onRedaction(kind, report.signal);
       } catch {
@@ -235,7 +270,9 @@ export class Redactor {
       case 'redact':
         if (value === null || value === undefined || typeof value === 'boolean') return value;
         if (typeof value === 'string' && this._isAllowed(value)) return value;
-        if (Array.isArray(value)) return value.map((item) => (item === null || item === undefined ? item : this.replacement(decision.kind, stringify(item), state.report)));
+        if (Array.isArray(value)) {
+          return (value as unknown[]).map((item) => (item === null || item === undefined ? item : this.replacement(decision.kind, stringify(item), state.report)));
+        }
         return this.replacement(decision.kind, stringify(value), state.report);
       case 'weak':
         if (typeof value === 'string' && isHighEntropySecret(value) && !this._isAllowed(value)) {
@@ -268,26 +305,17 @@ export class Redactor {
 
   private _string(value: string, state: WalkState, depth: number): string {
     if (value.length > this._maxStringLength) return this.replacement(FAIL_CLOSED_KINDS.tooLarge, value, state.report);
-    const json = this._json(value, state, depth);
-    if (json !== undefined) return json;
-    return this._text(value, state.report);
-  }
-
-  /** Redacts JSON held in a string structurally so it stays valid JSON; undefined if not JSON. */
-  private _json(value: string, state: WalkState, depth: number): string | undefined {
-    let start = 0;
-    while (start < value.length && value.charCodeAt(start) <= 32) start++;
-    const first = value.charCodeAt(start);
-    if (first !== 123 /* { */ && first !== 91 /* [ */) return undefined;
-    let end = value.length - 1;
-    while (end > start && value.charCodeAt(end) <= 32) end--;
-    const last = value.charCodeAt(end);
-    if ((first === 123 && last !== 125) || (first === 91 && last !== 93)) return undefined;
+    if (!looksLikeJson(value)) return this._text(value, state.report);
+    // JSON held in a string: when the text pass finds nothing and no key looks sensitive, it is
+    // returned as is; otherwise it is redacted structurally, so it stays valid JSON.
+    const probe = new RedactionReport(state.report.signal, true);
+    this._text(value, probe);
+    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0) return value;
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
     } catch {
-      return undefined;
+      return this._text(value, state.report);
     }
     if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, value, state.report);
     const before = state.report.total;
@@ -359,7 +387,11 @@ export class Redactor {
         }
       }
       if (chosen === -1) return undefined;
-      const indices = match.indices![chosen]!;
+      // Indices come from a sticky re-run at the match: cheaper than the `d` flag on every scan.
+      const located = this._combinedWithIndices;
+      located.lastIndex = match.index;
+      const indices = located.exec(text)?.indices?.[chosen];
+      if (indices === undefined) return undefined;
       start = indices[0];
       end = indices[1];
     }
@@ -367,9 +399,22 @@ export class Redactor {
       const before = detector.extendBefore.exec(text.slice(Math.max(0, start - 32), start));
       if (before !== null) start -= before[0].length;
     }
-    const secret = text.slice(start, end);
+    let secret = text.slice(start, end);
     if (secret.length === 0 || secret.startsWith('[REDACTED')) return undefined;
-    if (detector.validate !== undefined && !detector.validate(secret)) return undefined;
+    if (detector.validate !== undefined && !detector.validate(secret)) {
+      if (detector.shrinkOnSpace !== true) return undefined;
+      let shorter = secret;
+      let valid = false;
+      for (let attempt = 0; attempt < 3 && !valid; attempt++) {
+        const space = shorter.lastIndexOf(' ');
+        if (space <= 0) break;
+        shorter = shorter.slice(0, space);
+        valid = detector.validate(shorter);
+      }
+      if (!valid) return undefined;
+      end = start + shorter.length;
+      secret = shorter;
+    }
     if (this._isAllowed(secret)) return null;
     const kind = KEYED_KINDS.has(detector.kind) ? this._specificKind(secret, detector.kind) : detector.kind;
     return { start, end, replacement: this.replacement(kind, secret, report) };
@@ -390,7 +435,7 @@ export class Redactor {
   private _keyed(text: string, report: RedactionReport): string {
     let output = '';
     let copied = 0;
-    scanKeyed(text, KEYED_RULES, (match) => {
+    this._sawRuleKey = scanKeyed(text, KEYED_RULES, (match) => {
       const secret = text.slice(match.start, match.end);
       if (this._isAllowed(secret)) return;
       const kind = match.kind === 'secret_assignment' || match.kind === 'high_entropy_secret' ? this._specificKind(secret, match.kind) : match.kind;
@@ -464,7 +509,7 @@ const SECTION_GATES: Readonly<Record<DetectorSection, string>> = {
   identifier: IDENTIFIER_GATE,
   inner: '(?=[PSTAC])(?<=[A-Za-z0-9])',
   separator: '(?=[:=])',
-  digit: '(?<![A-Za-z0-9_])(?=[\\d(+])',
+  digit: '(?=[+(]|\\d{3}|\\d{1,2}\\.)(?<![A-Za-z0-9_.])',
   anywhere: '',
 };
 const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'inner', 'separator', 'digit', 'anywhere'];
@@ -475,7 +520,7 @@ const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'inner'
  * (one look-ahead per group), so the engine tries few alternatives at each position. A tie at
  * one position goes to the earlier section, then the earlier detector.
  */
-export function compileDetectors(detectors: readonly Detector[]): { source: string; compiled: CompiledDetector[] } {
+function compileDetectors(detectors: readonly Detector[]): { source: string; compiled: CompiledDetector[] } {
   const compiled: CompiledDetector[] = [];
   const sections: string[] = [];
   let group = 1;
@@ -497,6 +542,11 @@ export function compileDetectors(detectors: readonly Detector[]): { source: stri
         if (!detector.pattern.startsWith('\\b')) throw new Error(`detector ${detector.kind} is in the word section but does not start with \\b`);
       }
       body = dispatch(members, 2, 0, emit, '\\b');
+      const firsts = members.map((detector) => detector.first ?? firstCharacter(detector.pattern.slice(2)));
+      if (firsts.every((first) => first !== undefined)) {
+        const union = firsts.map((first) => (first.startsWith('[') ? first.slice(1, -1) : first)).join('');
+        body = `(?=[${union}])(?:${body})`;
+      }
     } else if (section === 'identifier') {
       body = dispatch(members, 1, 0, emit, IDENTIFIER_GATE, IDENTIFIER_GATE);
     } else {
@@ -504,7 +554,7 @@ export function compileDetectors(detectors: readonly Detector[]): { source: stri
     }
     sections.push(section === 'identifier' ? body : `${SECTION_GATES[section]}(?:${body})`);
   }
-  return { source: sections.join('|'), compiled };
+  return { source: sections.length === 0 ? '(?!)' : sections.join('|'), compiled };
 }
 
 /**
@@ -567,6 +617,18 @@ function firstCharacter(source: string): string | undefined {
   if (!/[A-Za-z0-9]/.test(head)) return undefined;
   if (/^[?*{]/.test(source.slice(1))) return undefined;
   return head;
+}
+
+/** A JSON object or array by its first and last non-blank characters. */
+function looksLikeJson(value: string): boolean {
+  let start = 0;
+  while (start < value.length && value.charCodeAt(start) <= 32) start++;
+  const first = value.charCodeAt(start);
+  if (first !== 123 /* { */ && first !== 91 /* [ */) return false;
+  let end = value.length - 1;
+  while (end > start && value.charCodeAt(end) <= 32) end--;
+  const last = value.charCodeAt(end);
+  return (first === 123 && last === 125) || (first === 91 && last === 93);
 }
 
 function positiveInteger(value: number, name: string): number {

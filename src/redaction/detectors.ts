@@ -34,7 +34,8 @@ export interface Detector {
   /**
    * Where a match can start, so the combined pass tries the detector only there (a speed hint;
    * the pattern must imply it): `word`: the pattern starts with `\\b`; `identifier`: it starts
-   * with `(?<![A-Za-z0-9])`; `digit`: at a digit, `(` or `+` not preceded by a word character;
+   * with `(?<![A-Za-z0-9])`; `digit`: at `+`, `(`, three digits, or one or two digits and a dot,
+   * not preceded by a letter, digit, `_` or `.`;
    * `inner`: after a letter or digit, at `P`, `S`, `T`, `A` or `C` (camelCase key words);
    * `separator`: at `:` or `=`; `anywhere`: no hint.
    */
@@ -44,6 +45,8 @@ export interface Detector {
    * match that belongs to the secret too, matched against the text before the match.
    */
   readonly extendBefore?: RegExp;
+  /** When validation fails, retry without the last space-separated groups (an IBAN before a word). */
+  readonly shrinkOnSpace?: boolean;
   /** The characters a match can start with (a class source), when not plain from the pattern. */
   readonly first?: string;
 }
@@ -235,10 +238,11 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   {
     kind: 'iban',
     category: 'personal',
-    pattern: '\\b[A-Z]{2}\\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\\b',
+    pattern: '\\b[A-Z]{2}\\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)\\b',
     secretGroups: 0,
     section: 'word',
     validate: isIban,
+    shrinkOnSpace: true,
   },
   {
     kind: 'us_ssn',

@@ -32,13 +32,13 @@ export const KEYED_RULES: readonly KeyedRule[] = [
   {
     kind: 'aws_secret_access_key',
     key: /secret_?access_?key$/,
-    value: /[ \t]*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dy,
+    value: /[ \t]*(?:\\*["'])?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dy,
   },
   { kind: 'azure_storage_key', key: /(?:^|[^a-z0-9])accountkey$/, separator: '=', value: /[ \t]*([A-Za-z0-9+/]{86}==)/dy },
   {
     kind: 'datadog_api_key',
     key: /(?:^|[^a-z0-9])(?:dd|datadog)[_-]?(?:api|app|application)[_-]?key$/,
-    value: /[ \t]*["']?([0-9a-f]{32,40})\b/dy,
+    value: /[ \t]*(?:\\*["'])?([0-9a-f]{32,40})\b/dy,
   },
   {
     kind: 'authorization',
@@ -66,6 +66,19 @@ export const KEYED_RULES: readonly KeyedRule[] = [
   },
 ];
 
+/** Any key one of the rules could match: tested first, so most keys cost one test. */
+const ANY_RULE_KEY = /(?:key|token|secret|passwd|password|passphrase|pwd|authorization|cookies?|sid|session|session_?id|sig|signature|auth|salt|cert|dsn|hmac|nonce|credentials?)$/;
+
+/** Last three letters (lower-cased, packed) of every key ANY_RULE_KEY accepts: a cheap first check. */
+const RULE_KEY_ENDINGS: ReadonlySet<number> = new Set(
+  ['key', 'ken', 'ret', 'swd', 'ord', 'ase', 'pwd', 'ion', 'kie', 'ies', 'sid', '_id', 'nid', 'sig', 'ure', 'uth', 'alt', 'ert', 'dsn', 'mac', 'nce', 'ial', 'als'].map(pack),
+);
+
+/** Three characters, lower-cased the cheap way (`| 32`), packed into one number. */
+function pack(ending: string): number {
+  return ((ending.charCodeAt(0) | 32) << 16) | ((ending.charCodeAt(1) | 32) << 8) | (ending.charCodeAt(2) | 32);
+}
+
 export interface KeyedMatch {
   readonly kind: string;
   readonly start: number;
@@ -85,34 +98,44 @@ function isLetter(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
 }
 
-/** Calls `found` for each keyed secret in `text`, in order, without overlaps. */
-export function scanKeyed(text: string, rules: readonly KeyedRule[], found: (match: KeyedMatch) => void): void {
+/**
+ * Calls `found` for each keyed secret in `text`, in order, without overlaps. Returns whether any
+ * key a rule could match was seen (even when its value was not a secret).
+ */
+export function scanKeyed(text: string, rules: readonly KeyedRule[], found: (match: KeyedMatch) => void): boolean {
+  let sawRuleKey = false;
   let colon = text.indexOf(':');
   let equals = text.indexOf('=');
   while (colon !== -1 || equals !== -1) {
     const position = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals);
     let resume = position + 1;
     const match = matchAt(text, position, rules);
-    if (match !== undefined) {
+    if (match !== NOT_A_RULE_KEY) sawRuleKey = true;
+    if (match !== undefined && match !== NOT_A_RULE_KEY) {
       found(match);
       resume = Math.max(resume, match.end);
     }
     if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume);
     if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume);
   }
+  return sawRuleKey;
 }
 
-function matchAt(text: string, position: number, rules: readonly KeyedRule[]): KeyedMatch | undefined {
+/** Returned by matchAt when the key before the separator is not one any rule could match. */
+const NOT_A_RULE_KEY: unique symbol = Symbol('not a rule key');
+
+function matchAt(text: string, position: number, rules: readonly KeyedRule[]): KeyedMatch | undefined | typeof NOT_A_RULE_KEY {
   let end = position - 1;
   while (end >= 0 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end--;
-  if (end >= 0 && (text.charCodeAt(end) === 34 || text.charCodeAt(end) === 39)) {
-    end--;
-    if (end >= 0 && text.charCodeAt(end) === 92) end--;
-  }
-  if (end < 0 || !isLetter(text.charCodeAt(end))) return undefined;
+  // Closing quotes, escaped any number of times (JSON inside JSON inside JSON).
+  while (end >= 0 && (text.charCodeAt(end) === 34 || text.charCodeAt(end) === 39 || text.charCodeAt(end) === 92)) end--;
+  if (end < 2 || !isLetter(text.charCodeAt(end))) return NOT_A_RULE_KEY;
+  const ending = ((text.charCodeAt(end - 2) | 32) << 16) | ((text.charCodeAt(end - 1) | 32) << 8) | (text.charCodeAt(end) | 32);
+  if (!RULE_KEY_ENDINGS.has(ending)) return NOT_A_RULE_KEY;
   let start = end;
   while (start > 0 && end - start < MAX_KEY_LENGTH && isKeyCharacter(text.charCodeAt(start - 1))) start--;
   const key = text.slice(start > 0 ? start - 1 : start, end + 1).toLowerCase();
+  if (!ANY_RULE_KEY.test(key)) return NOT_A_RULE_KEY;
   const separator = text[position] as ':' | '=';
   for (const rule of rules) {
     if (rule.separator !== undefined && rule.separator !== separator) continue;
@@ -122,7 +145,7 @@ function matchAt(text: string, position: number, rules: readonly KeyedRule[]): K
     if (value === null) return undefined;
     for (let group = 1; group < value.length; group++) {
       if (value[group] === undefined) continue;
-      const [secretStart, secretEnd] = value.indices![group]!;
+      const [secretStart, secretEnd] = value.indices![group];
       const secret = text.slice(secretStart, secretEnd);
       if (secret.length === 0 || secret.includes('[REDACTED')) return undefined;
       if (rule.validate !== undefined && !rule.validate(secret)) return undefined;

@@ -20,7 +20,7 @@ export function redactResource(resource: Resource, redactor: Redactor, report = 
     return resourceFromAttributes(redacted, resource.schemaUrl === undefined ? undefined : { schemaUrl: resource.schemaUrl });
   } catch (error) {
     diag.error('swarmtrail redaction: resource could not be redacted; exporting an empty resource', error);
-    report.counts.set('redaction_error', (report.counts.get('redaction_error') ?? 0) + 1);
+    report.add('redaction_error');
     return resourceFromAttributes({});
   }
 }

@@ -2,6 +2,7 @@ import type { DiagLogLevel } from '@opentelemetry/api';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { IntegrityOptions } from '../integrity/IntegrityOptions.js';
 import type { JournalOptions } from '../journal/Journal.js';
 import type { RedactionOptions } from '../redaction/RedactionOptions.js';
 import type { OtlpProtocol } from './environment.js';
@@ -51,6 +52,11 @@ export interface StartOptions {
    * Default on, in `<directory>/journal` (or `SWARMTRAIL_JOURNAL_DIR`).
    */
   readonly journal?: JournalOptions | false;
+  /**
+   * Hash chains and signed checkpoints on audit records (docs/integrity.md); `false` turns them
+   * off. Default on, signing with `SWARMTRAIL_SIGNING_KEY` or a key generated in `<directory>/keys`.
+   */
+  readonly integrity?: IntegrityOptions | false;
   /** Emit one compact audit record for every run, agent, tool and LLM span that ends. Default `true`. */
   readonly auditSpanRecords?: boolean;
   /** Make everything a no-op; the user's functions still run. Default `OTEL_SDK_DISABLED`, then `false`. */

@@ -23,6 +23,9 @@ export interface SwarmtrailEnvironment {
   readonly directory: string | undefined;
   readonly journalDirectory: string | undefined;
   readonly logLevel: DiagLogLevel | undefined;
+  readonly signingKey: string | undefined;
+  readonly signingKeyId: string | undefined;
+  readonly anchor: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -131,5 +134,8 @@ export function readEnvironment(env: Env = process.env): SwarmtrailEnvironment {
     directory: text(env, 'SWARMTRAIL_DIR'),
     journalDirectory: text(env, 'SWARMTRAIL_JOURNAL_DIR'),
     logLevel,
+    signingKey: text(env, 'SWARMTRAIL_SIGNING_KEY'),
+    signingKeyId: text(env, 'SWARMTRAIL_SIGNING_KEY_ID'),
+    anchor: text(env, 'SWARMTRAIL_ANCHOR'),
   };
 }

@@ -28,6 +28,7 @@ import { Journal } from '../journal/Journal.js';
 import { AuditMetricsLogRecordProcessor } from '../processors/AuditMetricsLogRecordProcessor.js';
 import { AuditSpanProcessor } from '../processors/AuditSpanProcessor.js';
 import { GenAiMetricsSpanProcessor } from '../processors/GenAiMetricsSpanProcessor.js';
+import { checkpointSpanAttributes, HashChainLogRecordProcessor } from '../processors/HashChainLogRecordProcessor.js';
 import { JournalLogRecordProcessor } from '../processors/JournalLogRecordProcessor.js';
 import { JournalSpanProcessor } from '../processors/JournalSpanProcessor.js';
 import { RedactingLogRecordProcessor } from '../processors/RedactingLogRecordProcessor.js';
@@ -214,20 +215,44 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     : undefined;
   if (journal !== undefined) journalMetrics?.bind(new JournalMetricExporter({ journal }));
 
+  const integrity = options.integrity === false ? undefined : (options.integrity ?? {});
+  const hashChain =
+    integrity === undefined || integrity.enabled === false
+      ? undefined
+      : new HashChainLogRecordProcessor({
+          ...integrity,
+          signingKey: integrity.signingKey ?? env.signingKey,
+          signingKeyId: integrity.signingKeyId ?? env.signingKeyId,
+          anchor: integrity.anchor ?? env.anchor,
+          keyDirectory: integrity.keyDirectory ?? join(directory, 'keys'),
+        });
+
+  // Order matters: redaction first, then the hash chain (hashes what is exported), then the journal.
   const logProcessors: LogRecordProcessor[] = [];
   if (redactor !== undefined) logProcessors.push(new RedactingLogRecordProcessor({ redactor, meter }));
+  if (hashChain !== undefined) logProcessors.push(hashChain);
   logProcessors.push(new AuditMetricsLogRecordProcessor({ meter }));
   if (journal !== undefined) logProcessors.push(new JournalLogRecordProcessor({ journal }));
   logProcessors.push(...(options.logRecordProcessors ?? []));
   if (direct !== undefined) logProcessors.push(new BatchLogRecordProcessor({ exporter: direct.logs }));
   for (const exporter of options.logRecordExporters ?? []) logProcessors.push(new BatchLogRecordProcessor({ exporter }));
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+  hashChain?.setLoggerProvider(loggerProvider);
 
   const spanProcessors: SpanProcessor[] = [];
   if (redactor !== undefined) spanProcessors.push(new RedactingSpanProcessor({ redactor, meter }));
   if (options.auditSpanRecords ?? true) {
     spanProcessors.push(
-      new AuditSpanProcessor({ logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION) }),
+      new AuditSpanProcessor({
+        logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION),
+        sealRun:
+          hashChain === undefined
+            ? undefined
+            : (traceId) => {
+                const checkpoint = hashChain.sealRun(traceId);
+                return checkpoint === undefined ? undefined : checkpointSpanAttributes(checkpoint);
+              },
+      }),
     );
   }
   spanProcessors.push(new GenAiMetricsSpanProcessor({ meter }));
@@ -291,6 +316,8 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
         removeExitHooks();
         for (const step of [
           () => tracerProvider.shutdown(),
+          // Final checkpoints must be emitted before the logger provider refuses records.
+          () => Promise.resolve(hashChain?.sealAll()),
           () => loggerProvider.shutdown(),
           () => meterProvider.shutdown(),
           () => journal?.shutdown() ?? Promise.resolve(),

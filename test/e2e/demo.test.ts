@@ -86,6 +86,7 @@ describe('the demo swarm exported over OTLP/HTTP JSON', () => {
     expect(explicit).toEqual([
       'audit.api.call',
       'audit.artifact',
+      'audit.checkpoint',
       'audit.command',
       'audit.component',
       'audit.decision',

@@ -28,6 +28,8 @@ export function startHarness(options: StartOptions = {}): Harness {
     directory,
     handleExitSignals: false,
     env: {},
+    // Chaining is tested in test/integrity and test/setup; here it would add checkpoint records.
+    integrity: false,
     ...options,
     spanExporters: [spans, ...(options.spanExporters ?? [])],
     logRecordExporters: [logs, ...(options.logRecordExporters ?? [])],

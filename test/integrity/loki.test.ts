@@ -5,7 +5,7 @@
  * body -> line, `service.name` -> stream label, other resource attributes, log attributes and
  * record fields -> structured metadata, names normalised, values via pcommon `AsString`).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,7 @@ let traceIds: string[];
 let original: LokiEntry[];
 let trusted: TrustedKey[];
 let keyFile: string;
+let keyDir: string;
 
 function answer(url: URL, categorize: boolean): unknown {
   const query = url.searchParams.get('query') ?? '';
@@ -122,7 +123,8 @@ beforeAll(async () => {
   original = flatten(toOtlpLines(trail.records)).map(toLokiEntry);
   const key = testSigningKey();
   trusted = [{ keyId: key.keyId, publicKeyHex: key.publicKeyHex, publicKey: key.publicKey, path: 'test' }];
-  keyFile = join(mkdtempSync(join(tmpdir(), 'swarmtrail-loki-key-')), 'trusted.pub.pem');
+  keyDir = mkdtempSync(join(tmpdir(), 'swarmtrail-loki-key-'));
+  keyFile = join(keyDir, 'trusted.pub.pem');
   writeFileSync(keyFile, key.publicKey.export({ format: 'pem', type: 'spki' }));
   server = createServer((request, response) => {
     requests += 1;
@@ -139,6 +141,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  rmSync(keyDir, { recursive: true, force: true });
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 

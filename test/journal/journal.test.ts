@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- these tests read loosely typed OTLP/JSON */
-import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
@@ -179,6 +179,32 @@ describe('Journal writing', () => {
     ]);
   });
 
+  it('continues the last segment of an earlier process while it has room, else starts a new one', async () => {
+    for (const round of [0, 1]) {
+      const journal = new Journal({ directory: directory.path, maxSegmentBytes: 3000 });
+      const provider = new LoggerProvider({ processors: [new JournalLogRecordProcessor({ journal })] });
+      emitAudit(provider, 2, `p${round}`);
+      await journal.shutdown();
+    }
+    expect(readdirSync(directory.path).filter((name) => name.startsWith('logs-'))).toEqual(['logs-0000000001.jsonl']);
+    // A batch that does not fit goes to a new segment (logs-2, over the limit on its own: one line);
+    // logs-2 has no room left, so the next process starts logs-3; closed segments are compressed.
+    const big = new Journal({ directory: directory.path, maxSegmentBytes: 3000 });
+    const provider = new LoggerProvider({ processors: [new JournalLogRecordProcessor({ journal: big })] });
+    emitAudit(provider, 10, 'big');
+    await big.shutdown();
+    const after = new Journal({ directory: directory.path, maxSegmentBytes: 3000 });
+    emitAudit(new LoggerProvider({ processors: [new JournalLogRecordProcessor({ journal: after })] }), 1, 'last');
+    await after.shutdown();
+    expect(readdirSync(directory.path).filter((name) => name.startsWith('logs-')).sort()).toEqual([
+      'logs-0000000001.jsonl.gz',
+      'logs-0000000002.jsonl.gz',
+      'logs-0000000003.jsonl',
+    ]);
+    const ids = logRecordsOf(readJournalLines(directory.path, 'logs')).map((record) => attribute(record, 'audit.event.id').stringValue);
+    expect(ids).toEqual(['p0-0', 'p0-1', 'p1-0', 'p1-1', ...Array.from({ length: 10 }, (_, index) => `big-${index}`), 'last-0']);
+  });
+
   it('never throws into user code, and counts records appended after shutdown', async () => {
     const harness = metricsHarness();
     const log = collectDiag();
@@ -190,6 +216,31 @@ describe('Journal writing', () => {
       const dropped = await harness.read('swarmtrail.journal.records.dropped');
       expect(dropped).toEqual([{ value: 3, attributes: { 'swarmtrail.journal.drop.reason': 'closed', 'swarmtrail.signal': 'logs' } }]);
       expect(log.messages.some((message) => message.startsWith('error:') && message.includes('(closed)'))).toBe(true);
+    } finally {
+      log.restore();
+      await harness.shutdown();
+    }
+  });
+
+  it('retries a failed write, then drops and counts it (write_error) without throwing', async () => {
+    const harness = metricsHarness();
+    const log = collectDiag();
+    try {
+      const journal = new Journal({ directory: directory.path, meter: harness.meter });
+      const provider = new LoggerProvider({ processors: [new JournalLogRecordProcessor({ journal })] });
+      rmSync(directory.path, { recursive: true, force: true }); // the segment cannot be created
+      expect(() => emitAudit(provider, 2)).not.toThrow();
+      await journal.flush();
+      const deadline = Date.now() + 10_000;
+      let dropped: { value: unknown; attributes: Record<string, unknown> }[] = [];
+      while (Date.now() < deadline) {
+        dropped = await harness.read('swarmtrail.journal.records.dropped');
+        if (dropped.length > 0) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      expect(dropped).toEqual([{ value: 2, attributes: { 'swarmtrail.journal.drop.reason': 'write_error', 'swarmtrail.signal': 'logs' } }]);
+      expect(log.messages.filter((message) => message.includes('write to logs failed, retrying'))).toHaveLength(3);
+      await journal.shutdown();
     } finally {
       log.restore();
       await harness.shutdown();

@@ -124,6 +124,18 @@ describe('JournalShipper', () => {
     await new Promise((done) => setTimeout(done, 400));
     expect(receiver.received).toHaveLength(0);
     expect(journal.shipper!.backlogRecords.logs).toBe(200);
+    // The self-metrics an alert would fire on while the collector is down.
+    await reader.forceFlush();
+    const during = exporter.getMetrics().at(-1)!.scopeMetrics.flatMap((scope) => scope.metrics);
+    const backlogDuring = during.find((metric) => metric.descriptor.name === 'swarmtrail.journal.backlog')!;
+    expect(backlogDuring.dataPoints.map((point) => [point.attributes['swarmtrail.signal'], point.value])).toEqual([
+      ['traces', 5],
+      ['logs', 200],
+      ['metrics', 0],
+    ]);
+    const age = during.find((metric) => metric.descriptor.name === 'swarmtrail.journal.oldest_unshipped.age')!;
+    expect(age.dataPoints[0].value as number).toBeGreaterThan(0.3);
+    expect(during.find((metric) => metric.descriptor.name === 'swarmtrail.journal.size')!.dataPoints[0].value as number).toBeGreaterThan(0);
 
     // Flaky: every third request is accepted; the others get a 503 or a dropped connection.
     receiver.behaviour = (number, request, response) => {

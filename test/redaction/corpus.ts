@@ -45,7 +45,7 @@ export class Random {
     return min + Math.floor(this.next() * (max - min + 1));
   }
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
+    return items[Math.floor(this.next() * items.length)];
   }
   chars(alphabet: string, length: number): string {
     let out = '';
@@ -372,6 +372,25 @@ const NEGATIVE_VALUES: Readonly<Record<string, (random: Random) => string>> = {
   package: (r) => r.pick(['@opentelemetry/sdk-trace@3.1.1', 'git@github.com:example/swarm.git', 'ghcr.io/example/agent@sha256:' + r.chars(HEX, 64), 'pkg:npm/lodash@4.17.21']),
   k8s: (r) => `pod/planner-${r.chars(HEX, 10)}-${r.chars(LOWER + DIGITS, 5)}`,
   hex_color: (r) => `#${r.chars(HEX, 6)}`,
+  tricky: (r) =>
+    r.pick([
+      'Error: invalid token: expired',
+      'set the key: value pairs in config',
+      'SELECT * FROM users WHERE id = 42',
+      'ssh -i ~/.ssh/id_ed25519 deploy@10.0.0.5',
+      'Authorization header missing',
+      'password must contain 12 characters',
+      'cookie consent banner shown',
+      'order 4111-2222-3333 shipped',
+      'UUIDv7 0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+      'retry-after: 120',
+      'session: started',
+      'Bearer token required',
+      'key=README.md',
+      'x-request-id: req_01HZY3XK2M9V8QG7N6P5T4R3S2',
+      `agent_${r.int(1, 9)}: planning step ${r.int(1, 20)}`,
+      'https://example.com/docs/auth#basic',
+    ]),
 };
 
 /** Generates the corpus: `perKind` positives per kind and context, and negatives per value kind. */
@@ -394,7 +413,7 @@ export function generateCorpus(options: { seed?: number; perKind?: number; negat
   const contexts = Object.entries(CONTEXTS);
   for (const [kind, generate] of Object.entries(NEGATIVE_VALUES)) {
     for (let index = 0; index < negativesPerKind; index++) {
-      const [contextName, context] = contexts[index % contexts.length]!;
+      const [contextName, context] = contexts[index % contexts.length];
       const value = generate(random);
       const text = context(value, random, { secret: value, snippet: value, phrase: /\s/.test(value) });
       if (text === undefined) continue;

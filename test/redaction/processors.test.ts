@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, context, type Attributes, type Link } from '@opentelemetry/api';
+import { SpanStatusCode, trace, context, type Link } from '@opentelemetry/api';
 import { logs, SeverityNumber } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -6,6 +6,7 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Span } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedactingMetricExporter } from '../../src/exporters/RedactingMetricExporter.js';
+import { RedactingPrometheusExporter } from '../../src/exporters/RedactingPrometheusExporter.js';
 import { RedactingLogRecordProcessor } from '../../src/processors/RedactingLogRecordProcessor.js';
 import { RedactingSpanProcessor } from '../../src/processors/RedactingSpanProcessor.js';
 import { redactingMetricViews } from '../../src/redaction/metrics.js';
@@ -82,7 +83,7 @@ describe('RedactingSpanProcessor (real SDK, InMemorySpanExporter)', () => {
     span.end();
     await provider.forceFlush();
     const [exported] = exporter.getFinishedSpans();
-    expect({ name: exported!.name, attributes: exported!.attributes, status: exported!.status }).toMatchInlineSnapshot(`
+    expect({ name: exported.name, attributes: exported.attributes, status: exported.status }).toMatchInlineSnapshot(`
       {
         "attributes": {
           "gen_ai.operation.name": "execute_tool",
@@ -121,9 +122,9 @@ describe('RedactingSpanProcessor (real SDK, InMemorySpanExporter)', () => {
     });
     await provider.forceFlush();
     const [span] = exporter.getFinishedSpans();
-    expect(span!.attributes['url.full']).toBe('https://api.example.com/v1/items?api_key=[REDACTED:openai_api_key]');
-    expect(span!.attributes['http.request.header.cookie']).toBe('[REDACTED:cookie]');
-    expect(JSON.parse(span!.events[0]!.attributes!['body'] as string)).toEqual({ password: '[REDACTED:password]', card: '[REDACTED:payment_card]' });
+    expect(span.attributes['url.full']).toBe('https://api.example.com/v1/items?api_key=[REDACTED:openai_api_key]');
+    expect(span.attributes['http.request.header.cookie']).toBe('[REDACTED:cookie]');
+    expect(JSON.parse(span.events[0].attributes!['body'] as string)).toEqual({ password: '[REDACTED:password]', card: '[REDACTED:payment_card]' });
     expect(leaked(exporter.getFinishedSpans().map((s) => ({ attributes: s.attributes, events: s.events })))).toEqual([]);
     await provider.shutdown();
   });
@@ -136,7 +137,7 @@ describe('RedactingSpanProcessor (real SDK, InMemorySpanExporter)', () => {
     const span = tracer.startSpan('x', { attributes: { a: 'mail jane@example.com and john@example.org', password: 'p4ssword!' } });
     span.end();
     await meterProvider.forceFlush();
-    const metric = metricExporter.getMetrics()[0]!.scopeMetrics[0]!.metrics.find((m) => m.descriptor.name === 'swarmtrail.redactions')!;
+    const metric = metricExporter.getMetrics()[0].scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'swarmtrail.redactions')!;
     const points = metric.dataPoints.map((point) => ({ attributes: point.attributes, value: point.value })).sort((a, b) => String(a.attributes['swarmtrail.redaction.kind']).localeCompare(String(b.attributes['swarmtrail.redaction.kind'])));
     expect(points).toEqual([
       { attributes: { 'swarmtrail.redaction.kind': 'email', 'swarmtrail.signal': 'traces' }, value: 2 },
@@ -150,7 +151,7 @@ describe('RedactingSpanProcessor (real SDK, InMemorySpanExporter)', () => {
     const counted: string[] = [];
     const redactor = new Redactor({ patterns: [{ name: 'boom', pattern: /x/g }], onRedaction: (kind) => counted.push(kind) });
     // A user pattern whose replace() throws on this input: simulate a broken detector.
-    (redactor as unknown as { _userPatterns: Array<{ name: string; pattern: RegExp }> })._userPatterns[0]!.pattern = {
+    (redactor as unknown as { _userPatterns: Array<{ name: string; pattern: RegExp }> })._userPatterns[0].pattern = {
       lastIndex: 0,
       test: () => true,
       [Symbol.replace]: () => {
@@ -162,8 +163,8 @@ describe('RedactingSpanProcessor (real SDK, InMemorySpanExporter)', () => {
     expect(() => span.end()).not.toThrow();
     await provider.forceFlush();
     const [exported] = exporter.getFinishedSpans();
-    expect(exported!.name).toBe('[REDACTED:redaction_error]');
-    expect(exported!.attributes).toEqual({ note: '[REDACTED:redaction_error]', count: 2 });
+    expect(exported.name).toBe('[REDACTED:redaction_error]');
+    expect(exported.attributes).toEqual({ note: '[REDACTED:redaction_error]', count: 2 });
     expect(counted).toEqual(['redaction_error', 'redaction_error']);
     await provider.shutdown();
   });
@@ -182,13 +183,13 @@ describe('RedactingLogRecordProcessor (real SDK, InMemoryLogRecordExporter)', ()
     const { exporter, provider, logger } = logging(new Redactor());
     for (const entry of planted) {
       logger.emit({ severityNumber: SeverityNumber.INFO, eventName: 'audit.tool.end', body: `tool output: ${entry.snippet}`, attributes: { 'audit.event.type': 'tool.end', detail: entry.snippet, args: JSON.stringify({ input: { text: entry.snippet } }) } });
-      logger.emit({ body: { message: 'nested', payload: { items: [entry.snippet], json: JSON.stringify([entry.snippet]) } }, attributes: { map: { inner: entry.snippet } } as unknown as Attributes });
+      logger.emit({ body: { message: 'nested', payload: { items: [entry.snippet], json: JSON.stringify([entry.snippet]) } }, attributes: { map: { inner: entry.snippet } } });
     }
     await provider.forceFlush();
     const records = exporter.getFinishedLogRecords();
     expect(records).toHaveLength(planted.length * 2);
     expect(leaked(records.map((record) => ({ body: record.body, attributes: record.attributes, eventName: record.eventName })))).toEqual([]);
-    const first = records[0]!;
+    const first = records[0];
     expect(first.eventName).toBe('audit.tool.end');
     expect(first.attributes['audit.event.type']).toBe('tool.end');
     expect(() => JSON.parse(first.attributes['args'] as string) as unknown).not.toThrow();
@@ -200,7 +201,7 @@ describe('RedactingLogRecordProcessor (real SDK, InMemoryLogRecordExporter)', ()
     logger.emit({ body: 'the user asked about their invoice', attributes: { 'gen_ai.input.messages': '[{"role":"user","content":"hi"}]', 'gen_ai.tool.name': 'lookup', ip: 'client 10.1.2.3' } });
     await provider.forceFlush();
     const [record] = exporter.getFinishedLogRecords();
-    expect({ body: record!.body, attributes: record!.attributes }).toEqual({
+    expect({ body: record.body, attributes: record.attributes }).toEqual({
       body: '[REDACTED:content]',
       attributes: { 'gen_ai.tool.name': 'lookup', ip: 'client [REDACTED:ip_address]', 'swarmtrail.redacted.kinds': ['content', 'ip_address'] },
     });
@@ -221,7 +222,7 @@ describe('metric and resource attributes', () => {
     const exported = inner.getMetrics();
     expect(exported.length).toBeGreaterThan(0);
     expect(leaked(exported.map((metrics) => ({ resource: metrics.resource.attributes, scopeMetrics: metrics.scopeMetrics })))).toEqual([]);
-    expect(exported[0]!.resource.attributes['service.name']).toBe('agents');
+    expect(exported[0].resource.attributes['service.name']).toBe('agents');
     await meterProvider.shutdown();
   });
 
@@ -235,6 +236,26 @@ describe('metric and resource attributes', () => {
     await meterProvider.forceFlush();
     expect(leaked(exporter.getMetrics().map((metrics) => metrics.scopeMetrics))).toEqual([]);
     await meterProvider.shutdown();
+  });
+
+  it('RedactingPrometheusExporter serves only redacted attributes on /metrics (real HTTP scrape)', async () => {
+    const redactor = new Redactor();
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const exporter = new RedactingPrometheusExporter({ host: '127.0.0.1', port, redactor });
+    const resource = resourceFromAttributes({ 'service.name': 'agents', 'deployment.note': `key ${snippet('xai_api_key')}` });
+    const meterProvider = new MeterProvider({ readers: [exporter], resource });
+    const counter = meterProvider.getMeter('m').createCounter('tool.calls');
+    for (const entry of planted) counter.add(1, { 'tool.input': entry.snippet, 'gen_ai.tool.name': 'search' });
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const body = await response.text();
+      expect(response.status).toBe(200);
+      expect(body).toContain('tool_calls_total');
+      expect(body).toContain('[REDACTED:');
+      expect(leaked(body)).toEqual([]);
+    } finally {
+      await meterProvider.shutdown();
+    }
   });
 
   it('redactResource redacts resource attributes and keeps clean resources as they are', () => {

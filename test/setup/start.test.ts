@@ -84,12 +84,21 @@ describe('OTLP/HTTP export to a local receiver', () => {
         const records = r.logRecords();
         expect(records.map((record) => record.eventName).sort()).toEqual([
           'audit.agent.end',
+          'audit.checkpoint',
           'audit.decision',
           'audit.llm.end',
           'audit.run.end',
           'audit.tool.end',
         ]);
         for (const record of records) expect(record.traceId).toBe(runId);
+        // Integrity is on by default: every audit record is chained, and the run's sealing
+        // checkpoint is on the root span too.
+        const chain = root.attributes['audit.chain.id'];
+        expect(chain).toEqual(expect.any(String));
+        expect(root.attributes['audit.checkpoint.signature']).toEqual(expect.any(String));
+        for (const record of records) expect(record.attributes['audit.chain.id']).toBe(chain);
+        const sequence = records.map((record) => Number(record.attributes['audit.chain.seq'])).sort((a, b) => a - b);
+        expect(sequence).toEqual(sequence.map((_, index) => sequence[0]! + index));
         if (protocol === 'http/json') {
           const metrics = r.jsonMetrics();
           expect([...metrics.keys()]).toEqual(expect.arrayContaining(['gen_ai.client.token.usage', 'gen_ai.client.operation.duration', 'swarmtrail.tool.duration', 'swarmtrail.audit.events']));

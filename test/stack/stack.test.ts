@@ -261,7 +261,16 @@ describe('redaction in the collector (defence in depth)', () => {
         },
       ]),
     );
-    const marker = auditRecord('tool.end', { 'gen_ai.tool.name': 'http_get', 'tool.output': `token=${secrets.github}` }, { traceId, spanId });
+    // Look-alikes that must pass unchanged: ids and timestamps made of digits, prose, and values
+    // the SDK already redacted.
+    const harmless = {
+      'audit.note': 'basic configuration loaded; bearer of good news',
+      'request.id': '12345678-1234-4234-8234-123456789012',
+      'event.timestamp_us': '1732512345678901',
+      'url.full': 'https://reports.example.org/publish?api_key=REDACTED&doc=report.md',
+      'tool.arguments': '{"password":"[REDACTED:secret_assignment]"}',
+    };
+    const marker = auditRecord('tool.end', { 'gen_ai.tool.name': 'http_get', 'tool.output': `token=${secrets.github}`, 'card.used': '4111 1111 1111 1111', ...harmless }, { traceId, spanId });
     await postOtlpJson(
       collector.otlpHttpEndpoint,
       'logs',
@@ -276,8 +285,27 @@ describe('redaction in the collector (defence in depth)', () => {
     expect(span?.attributes['cloud.note']).toMatch(/^using key \*+ today$/);
     expect(span?.attributes['db.password']).toBe('****');
     expect(record?.body).toMatch(/^called with \*+ and \*+$/);
+    expect(record?.attributes['card.used']).toBe('****');
+    expect(record?.attributes).toMatchObject(harmless);
     const everything = [...tempo.receivedText, ...loki.receivedText].join('\n');
     for (const secret of Object.values(secrets)) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('size limits in the collector', () => {
+  it('caps huge attribute values and log bodies instead of letting a backend refuse the batch', async () => {
+    const traceId = newTraceId();
+    const spanId = newSpanId();
+    await postOtlpJson(collector.otlpHttpEndpoint, 'traces', traceRequest('limits-client', [{ traceId, spanId, name: 'execute_tool dump', attributes: { 'gen_ai.tool.call.result': 'x'.repeat(20_000) } }]));
+    const record = auditRecord('tool.end', { 'tool.output': 'y'.repeat(20_000) }, { traceId, spanId });
+    await postOtlpJson(collector.otlpHttpEndpoint, 'logs', logsRequest('limits-client', [{ ...record, body: 'z'.repeat(70_000) }]));
+    await waitFor(() => tempo.spans.some((span) => span.traceId === traceId), { timeoutMs: 30_000, what: 'the huge span at the Tempo stand-in' });
+    await waitForAuditIds([String(record.attributes['audit.event.id'])], 'the huge audit record at the Loki stand-in');
+    const span = tempo.spans.find((candidate) => candidate.traceId === traceId);
+    const received = loki.logRecords.find((candidate) => candidate.attributes['audit.event.id'] === record.attributes['audit.event.id']);
+    expect(span?.attributes['gen_ai.tool.call.result']).toBe('x'.repeat(16_384));
+    expect(received?.attributes['tool.output']).toBe('y'.repeat(16_384));
+    expect(received?.body).toBe('z'.repeat(65_536));
   });
 });
 

@@ -41,9 +41,10 @@ function runDemo(directory: string, endpoint: string, label: string): Promise<De
     const guard = setTimeout(() => process_.kill('SIGKILL'), 40_000);
     process_.on('exit', (code) => {
       clearTimeout(guard);
-      const match = /done ([0-9a-f]{32})/.exec(stdout);
-      if (code === 0 && match) resolve(match[1]);
-      else reject(new Error(`swarm child (${label}) exited with ${code}; stdout: ${stdout}; stderr: ${stderr}`));
+      const run = /run ([0-9a-f]{32})/.exec(stdout);
+      const spans = /recorded: (\d+) spans/.exec(stdout);
+      if (code === 0 && run && spans) resolve({ runId: run[1], spans: Number(spans[1]) });
+      else reject(new Error(`demo (${label}) exited with ${code}; stdout: ${stdout}; stderr: ${stderr}`));
     });
   });
 }

@@ -1,6 +1,4 @@
 /**
- * PENDING: rename to demo.test.ts once start() wires HashChainLogRecordProcessor (see the issue 7 report).
- *
  * The mutation suite over the demo swarm's own trail: `dist/examples/demo-swarm.js` (built by
  * `npm run build`, which `npm ci` runs through `prepare`) writes its journal with start()'s real
  * pipeline (redaction -> hash chain -> journal); every single-field change, deletion, adjacent swap,
