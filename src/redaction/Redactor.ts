@@ -225,7 +225,12 @@ export class Redactor {
     const state: WalkState = { nodes: 0, report };
     for (const key of Object.keys(attributes)) {
       const value = attributes[key];
-      const redacted = this._safely(() => this._value(value, key, state, 0), report);
+      let redacted: unknown;
+      try {
+        redacted = this._value(value, key, state, 0);
+      } catch {
+        redacted = this.replacement(FAIL_CLOSED_KINDS.error, '', report);
+      }
       if (redacted !== DROPPED) result[key] = redacted;
     }
     return result;
@@ -584,6 +589,25 @@ function dispatch(
     byFirst.get(key)!.push(detector);
   }
   const groups: string[] = [];
+  const build = (key: string): string => {
+    const group = byFirst.get(key)!;
+    if (key.startsWith('#')) return group.map(emit).join('|');
+    if (group.length > 2 && depth + 1 < levels && !key.startsWith('[') && !key.startsWith('\\')) {
+      return `(?=${key})(?:${dispatch(group, levels, depth + 1, emit, gate)})`;
+    }
+    return `(?=${key})${innerGate}(?:${group.map(emit).join('|')})`;
+  };
+  if (depth === 0 && levels > 1) {
+    // One more level on top: lower-case first letters, upper-case ones, the rest; the engine
+    // then makes two or three checks at a position instead of one per first character.
+    const lower = order.filter((key) => /^[a-z]$/.test(key));
+    const upper = order.filter((key) => /^[A-Z]$/.test(key));
+    const rest = order.filter((key) => !lower.includes(key) && !upper.includes(key));
+    if (lower.length > 0) groups.push(`(?=[a-z])(?:${lower.map(build).join('|')})`);
+    if (upper.length > 0) groups.push(`(?=[A-Z])(?:${upper.map(build).join('|')})`);
+    groups.push(...rest.map(build));
+    return groups.join('|');
+  }
   for (const key of order) {
     const group = byFirst.get(key)!;
     if (key.startsWith('#')) {

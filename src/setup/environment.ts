@@ -23,6 +23,9 @@ export interface SwarmtrailEnvironment {
   readonly directory: string | undefined;
   readonly journalDirectory: string | undefined;
   readonly logLevel: DiagLogLevel | undefined;
+  readonly journalDurability: 'batch' | 'record' | 'none' | undefined;
+  readonly journalMaxBytes: number | undefined;
+  readonly journalDiskCapPolicy: 'block' | 'drop' | undefined;
   readonly signingKey: string | undefined;
   readonly signingKeyId: string | undefined;
   readonly anchor: string | undefined;
@@ -90,6 +93,23 @@ function readUrl(env: Env, name: string): string | undefined {
   }
 }
 
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[]): T | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  diag.warn(`swarmtrail: ignoring ${name}=${JSON.stringify(value)}: expected one of ${choices.join(', ')}`);
+  return undefined;
+}
+
+function readPositiveInteger(env: Env, name: string): number | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (Number.isSafeInteger(number) && number > 0) return number;
+  diag.warn(`swarmtrail: ignoring ${name}=${JSON.stringify(value)}: expected a positive whole number`);
+  return undefined;
+}
+
 const LOG_LEVELS: Record<string, DiagLogLevel> = {
   none: DiagLogLevel.NONE,
   error: DiagLogLevel.ERROR,
@@ -134,6 +154,9 @@ export function readEnvironment(env: Env = process.env): SwarmtrailEnvironment {
     directory: text(env, 'SWARMTRAIL_DIR'),
     journalDirectory: text(env, 'SWARMTRAIL_JOURNAL_DIR'),
     logLevel,
+    journalDurability: readChoice(env, 'SWARMTRAIL_JOURNAL_DURABILITY', ['batch', 'record', 'none'] as const),
+    journalMaxBytes: readPositiveInteger(env, 'SWARMTRAIL_JOURNAL_MAX_BYTES'),
+    journalDiskCapPolicy: readChoice(env, 'SWARMTRAIL_JOURNAL_DISK_CAP_POLICY', ['block', 'drop'] as const),
     signingKey: text(env, 'SWARMTRAIL_SIGNING_KEY'),
     signingKeyId: text(env, 'SWARMTRAIL_SIGNING_KEY_ID'),
     anchor: text(env, 'SWARMTRAIL_ANCHOR'),

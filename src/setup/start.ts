@@ -199,11 +199,15 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     ? new Journal({
         ...(options.journal ?? {}),
         directory: options.journal?.directory ?? env.journalDirectory ?? join(directory, 'journal'),
+        durability: options.journal?.durability ?? env.journalDurability,
+        maxBytes: options.journal?.maxBytes ?? env.journalMaxBytes,
+        diskCapPolicy: options.journal?.diskCapPolicy ?? env.journalDiskCapPolicy,
         meter,
         export:
           resolved === undefined
             ? undefined
             : {
+                ...options.journal?.export,
                 endpoint: resolved.endpoints.traces.replace(/\/v1\/traces$/, ''),
                 tracesEndpoint: resolved.endpoints.traces,
                 logsEndpoint: resolved.endpoints.logs,
