@@ -73,6 +73,10 @@ export { recordVerificationFailures } from './integrity/metrics.js';
 // Redaction
 export { Redactor } from './redaction/Redactor.js';
 export { redact } from './redaction/redact.js';
+export { RedactionReport } from './redaction/Redactor.js';
+export type { RedactionSignal } from './redaction/Redactor.js';
+export { redactResource } from './redaction/resource.js';
+export { redactingMetricViews, redactResourceMetrics, RedactingAttributesProcessor } from './redaction/metrics.js';
 export type {
   RedactionKeyAction,
   RedactionKeyRule,

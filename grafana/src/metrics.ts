@@ -53,16 +53,16 @@ function collector(name: string, type: MetricName['type'], verifiedBy: 'stack' |
 
 // --- SDK metrics (src/semconv.ts) --------------------------------------------------------------
 export const GEN_AI_CLIENT_TOKEN_USAGE = sdk('gen_ai_client_token_usage', 'histogram', 'stack');
-export const GEN_AI_CLIENT_OPERATION_DURATION = sdk('gen_ai_client_operation_duration_seconds', 'histogram', 'semconv');
-export const SWARMTRAIL_WORKFLOW_DURATION = sdk('swarmtrail_workflow_duration_seconds', 'histogram', 'semconv');
-export const SWARMTRAIL_AGENT_DURATION = sdk('swarmtrail_agent_duration_seconds', 'histogram', 'semconv');
+export const GEN_AI_CLIENT_OPERATION_DURATION = sdk('gen_ai_client_operation_duration_seconds', 'histogram', 'stack');
+export const SWARMTRAIL_WORKFLOW_DURATION = sdk('swarmtrail_workflow_duration_seconds', 'histogram', 'stack');
+export const SWARMTRAIL_AGENT_DURATION = sdk('swarmtrail_agent_duration_seconds', 'histogram', 'stack');
 export const SWARMTRAIL_TOOL_DURATION = sdk('swarmtrail_tool_duration_seconds', 'histogram', 'stack');
-export const SWARMTRAIL_AUDIT_EVENTS = sdk('swarmtrail_audit_events_total', 'counter', 'semconv');
+export const SWARMTRAIL_AUDIT_EVENTS = sdk('swarmtrail_audit_events_total', 'counter', 'stack');
 export const SWARMTRAIL_REDACTIONS = sdk('swarmtrail_redactions_total', 'counter', 'semconv');
 export const SWARMTRAIL_TELEMETRY_FAILURES = sdk('swarmtrail_telemetry_failures_total', 'counter', 'semconv');
-export const SWARMTRAIL_JOURNAL_SIZE = sdk('swarmtrail_journal_size_bytes', 'gauge', 'semconv');
-export const SWARMTRAIL_JOURNAL_BACKLOG = sdk('swarmtrail_journal_backlog', 'gauge', 'semconv');
-export const SWARMTRAIL_JOURNAL_OLDEST_UNSHIPPED_AGE = sdk('swarmtrail_journal_oldest_unshipped_age_seconds', 'gauge', 'semconv');
+export const SWARMTRAIL_JOURNAL_SIZE = sdk('swarmtrail_journal_size_bytes', 'gauge', 'stack');
+export const SWARMTRAIL_JOURNAL_BACKLOG = sdk('swarmtrail_journal_backlog', 'gauge', 'stack');
+export const SWARMTRAIL_JOURNAL_OLDEST_UNSHIPPED_AGE = sdk('swarmtrail_journal_oldest_unshipped_age_seconds', 'gauge', 'stack');
 export const SWARMTRAIL_JOURNAL_EXPORT_FAILURES = sdk('swarmtrail_journal_export_failures_total', 'counter', 'semconv');
 export const SWARMTRAIL_JOURNAL_RECORDS_DROPPED = sdk('swarmtrail_journal_records_dropped_total', 'counter', 'semconv');
 export const SWARMTRAIL_VERIFY_FAILURES = sdk('swarmtrail_verify_failures_total', 'counter', 'semconv');

@@ -310,7 +310,7 @@ export class Redactor {
 
   private _string(value: string, state: WalkState, depth: number): string {
     if (value.length > this._maxStringLength) return this.replacement(FAIL_CLOSED_KINDS.tooLarge, value, state.report);
-    if (!looksLikeJson(value)) return this._text(value, state.report);
+    if (!looksLikeJson(value)) return this._textMaybeEncoded(value, state.report);
     // JSON held in a string: when the text pass finds nothing and no key looks sensitive, it is
     // returned as is; otherwise it is redacted structurally, so it stays valid JSON.
     const probe = new RedactionReport(state.report.signal, true);
@@ -327,6 +327,27 @@ export class Redactor {
     const redacted = this._value(parsed, undefined, state, depth + 1);
     if (state.report.total === before) return value;
     return JSON.stringify(redacted) ?? 'null';
+  }
+
+  /**
+   * Percent-encoded text (URLs, query strings, form bodies, as HTTP instrumentations record them)
+   * hides what it carries, e.g. `jane%40example.com`: when decoding changes the text and the
+   * decoded text holds something to redact, the decoded text is redacted and returned instead.
+   */
+  private _textMaybeEncoded(value: string, report: RedactionReport): string {
+    // First what is visible as it stands, then what decoding the rest reveals.
+    const redacted = this._text(value, report);
+    if (!redacted.includes('%')) return redacted;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(redacted);
+    } catch {
+      return redacted; // malformed escapes: plain text
+    }
+    if (decoded === redacted) return redacted;
+    const probe = new RedactionReport(report.signal, true);
+    this._text(decoded, probe);
+    return probe.total > 0 ? this._text(decoded, report) : redacted;
   }
 
   /** The text pass: the combined pattern, then email addresses, then user patterns. */

@@ -35,6 +35,7 @@ import { RedactingLogRecordProcessor } from '../processors/RedactingLogRecordPro
 import { RedactingSpanProcessor } from '../processors/RedactingSpanProcessor.js';
 import { redactingMetricViews } from '../redaction/metrics.js';
 import { redactResource } from '../redaction/resource.js';
+import { RedactionCounter } from '../redaction/RedactionCounter.js';
 import { Redactor } from '../redaction/Redactor.js';
 import { readEnvironment, type OtlpProtocol, type Signal, type SwarmtrailEnvironment } from './environment.js';
 import { createOtlpExporters } from './otlpExporters.js';
@@ -170,6 +171,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   ];
   const interval = options.metricExportIntervalMillis ?? DEFAULT_METRIC_EXPORT_INTERVAL_MILLIS;
   const redactionMeter = new LateBoundMeter();
+  const redactionCounter = new RedactionCounter(redactionMeter.asMeter());
   const readers: IMetricReader[] = [...(options.metricReaders ?? [])];
   for (const exporter of pushExporters) {
     readers.push(
@@ -189,7 +191,10 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   }
   const meterProvider = new MeterProvider({
     resource,
-    views: redactor === undefined ? [] : redactingMetricViews(redactor),
+    views:
+      redactor === undefined
+        ? []
+        : redactingMetricViews(redactor, [], (report) => redactionCounter.record(report)),
     readers,
   });
   const meter: Meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION);

@@ -240,3 +240,12 @@ describe('policy options', () => {
     expect(redact(once, options)).toBe(once);
   });
 });
+
+describe('percent-encoded text', () => {
+  it('redacts what percent-encoding hides, and leaves encoded text with nothing to redact as it is', () => {
+    const redactor = new Redactor();
+    expect(redactor.redactString('email=jane.doe%40example.com&page=2')).toBe('email=[REDACTED:email]&page=2');
+    expect(redactor.redactString('/search?q=hello%20world&page=2')).toBe('/search?q=hello%20world&page=2');
+    expect(redactor.redactString('100% done, 50%off')).toBe('100% done, 50%off');
+  });
+});
