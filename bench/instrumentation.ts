@@ -102,7 +102,7 @@ async function child(): Promise<Record<string, number>> {
 
   // 1. withSpan vs raw startActiveSpan vs the bare call, on the same lean pipeline.
   handle = start({
-    directory, journal: false, redaction: false, auditSpanRecords: false, handleExitSignals: false, env: {},
+    directory, journal: false, redaction: false, integrity: false, auditSpanRecords: false, handleExitSignals: false, env: {},
     spanExporters: [new DiscardingSpanExporter()],
   });
   const rawTracer = trace.getTracer('raw-bench');
@@ -131,7 +131,7 @@ async function child(): Promise<Record<string, number>> {
 
   // 2. Audit events vs a raw logger.emit with the same attributes (batch, discarding exporter) vs pino.
   handle = start({
-    directory, journal: false, redaction: false, auditSpanRecords: false, handleExitSignals: false, env: {},
+    directory, journal: false, redaction: false, integrity: false, auditSpanRecords: false, handleExitSignals: false, env: {},
     logRecordExporters: [new DiscardingLogRecordExporter()],
   });
   const rawLogger = logs.getLogger('raw-bench');
@@ -153,7 +153,8 @@ async function child(): Promise<Record<string, number>> {
   );
   await handle.shutdown();
 
-  // 3. withTool through every default processor (redaction, span audit record, metrics) with
+  // 3. withTool with only its own work (span audit record, metrics), then through every default
+  //    processor (redaction, hash chain, span audit record, metrics) with
   //    discarding exporters, then through the whole default pipeline including the durable journal
   //    (per-batch fsync), vs raw startActiveSpan + one raw logger.emit on batch processors with
   //    discarding exporters carrying the same attributes.
@@ -176,6 +177,7 @@ async function child(): Promise<Record<string, number>> {
     }),
   };
   for (const [suffix, options] of [
+    ['audit record + metrics only', { journal: false as const, redaction: false as const, integrity: false as const, spanExporters: [new DiscardingSpanExporter()], logRecordExporters: [new DiscardingLogRecordExporter()] }],
     ['default processors, discarding exporters', { journal: false as const, spanExporters: [new DiscardingSpanExporter()], logRecordExporters: [new DiscardingLogRecordExporter()] }],
     ['default pipeline with journal', {}],
   ] as const) {
@@ -205,6 +207,7 @@ async function child(): Promise<Record<string, number>> {
 const ROWS: [label: string, ours: string, baseline: string, target: string][] = [
   ['withSpan vs raw startActiveSpan', 'withSpan', 'raw startActiveSpan', '<= 1.1x'],
   ['withSpan vs bare async call', 'withSpan', 'bare async call', 'n/a'],
+  ['withTool (span audit record + metrics only) vs raw span + logger.emit', 'withTool [audit record + metrics only]', 'raw span + logger.emit [audit record + metrics only]', '<= 1.5x'],
   ['withTool (default processors) vs raw span + logger.emit', 'withTool [default processors, discarding exporters]', 'raw span + logger.emit [default processors, discarding exporters]', '<= 1.5x'],
   ['withTool (default pipeline with journal) vs raw span + logger.emit', 'withTool [default pipeline with journal]', 'raw span + logger.emit [default pipeline with journal]', 'n/a (disk)'],
   ['audit.decision vs raw logger.emit (same pipeline)', 'audit.decision', 'raw logger.emit', '<= 1.5x'],
