@@ -152,7 +152,8 @@ export class AuditSpanProcessor implements SpanProcessor {
         }
       }
       const spanContext = span.spanContext();
-      attributes[ATTR_AUDIT_RUN_ID] ??= spanContext.traceId;
+      // A run is a trace rooted in invoke_workflow; spans traced outside any run belong to none.
+      if (type === AUDIT_EVENT_TYPE_RUN_END) attributes[ATTR_AUDIT_RUN_ID] ??= spanContext.traceId;
       attributes[ATTR_AUDIT_EVENT_TYPE] = type;
       attributes[ATTR_AUDIT_EVENT_ID] = uuidV7();
       attributes[ATTR_AUDIT_OUTCOME] = outcome;

@@ -53,6 +53,7 @@ import {
   ATTR_AUDIT_CHECKPOINT_SIGNATURE,
   ATTR_AUDIT_CHECKPOINT_TIME,
   ATTR_AUDIT_EVENT_ID,
+  ATTR_AUDIT_RUN_ID,
   ATTR_AUDIT_EVENT_TYPE,
   ATTR_AUDIT_OUTCOME,
   ATTR_AUDIT_RECORD_HASH,
@@ -194,7 +195,10 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
       }
       const type = record.attributes[ATTR_AUDIT_EVENT_TYPE];
       if (type === undefined && !this._chainAll) return;
-      const traceKey = record.spanContext?.traceId ?? '';
+      // One chain per run; records outside any run (no `audit.run.id`) share the process's chain,
+      // so that tools or events traced on their own do not each open, and seal, a chain.
+      const runId = record.attributes[ATTR_AUDIT_RUN_ID];
+      const traceKey = typeof runId === 'string' ? runId : '';
       let chain = this._chains.get(traceKey);
       if (chain === undefined || chain.closed) chain = this._openChain(traceKey, record);
       if (record.spanContext !== undefined) {

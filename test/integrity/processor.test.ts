@@ -36,7 +36,10 @@ function pipeline(options: Partial<HashChainLogRecordProcessorOptions> = {}) {
   processor.setLoggerProvider(provider);
   const logger = provider.getLogger('swarmtrail', '0.1.0');
   const audit = (type: string, context: Context = runContext(TRACE_A), body: unknown = `${type} body`): void => {
-    logger.emit({ eventName: `audit.${type}`, severityNumber: SeverityNumber.INFO, body: body, attributes: { 'audit.event.type': type, 'audit.event.id': randomUUID(), 'audit.outcome': 'success' }, context });
+    // Records of a run carry its id (the trace id), as the SDK's records inside withRun do.
+    const runId = trace.getSpanContext(context)?.traceId;
+    const run = runId === undefined ? {} : { 'audit.run.id': runId };
+    logger.emit({ eventName: `audit.${type}`, severityNumber: SeverityNumber.INFO, body: body, attributes: { 'audit.event.type': type, 'audit.event.id': randomUUID(), 'audit.outcome': 'success', ...run }, context });
   };
   const records = (): ReadableLogRecord[] => exporter.getFinishedLogRecords();
   return { processor, provider, logger, audit, records };
@@ -60,6 +63,7 @@ describe('chaining', () => {
         "audit.event.type",
         "audit.outcome",
         "audit.record.hash",
+        "audit.run.id",
       ]
     `);
     expect(first.attributes['audit.chain.seq']).toBe(1);
@@ -113,7 +117,7 @@ describe('checkpoints', () => {
     expect(checkpoint.attributes['audit.checkpoint.head_hash']).toBe(records()[2].attributes['audit.record.hash']);
     expect(checkpoint.attributes['audit.checkpoint.final']).toBe(false);
     expect(checkpoint.attributes['audit.checkpoint.reason']).toBe('count');
-    expect(checkpoint.attributes['audit.checkpoint.attribute_keys']).toEqual(['audit.chain.id', 'audit.chain.prev_hash', 'audit.chain.seq', 'audit.event.id', 'audit.event.type', 'audit.outcome', 'audit.record.hash']);
+    expect(checkpoint.attributes['audit.checkpoint.attribute_keys']).toEqual(['audit.chain.id', 'audit.chain.prev_hash', 'audit.chain.seq', 'audit.event.id', 'audit.event.type', 'audit.outcome', 'audit.record.hash', 'audit.run.id']);
     expect(checkpoint.attributes['audit.checkpoint.resource_keys']).toEqual(['service.name']);
     expect(checkpoint.spanContext?.traceId).toBe(TRACE_A);
     expect(seen.map((c) => c.seq)).toEqual([3, 7]);

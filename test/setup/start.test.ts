@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
+import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { audit, start, withAgent, withLLM, withRun, withTool, type SwarmtrailHandle } from '../../src/index.js';
@@ -200,6 +201,21 @@ describe('configuration precedence', () => {
     await Promise.all([handle.shutdown(), handle.shutdown()]);
     await handle.shutdown();
     await handle.forceFlush();
+  });
+});
+
+describe('integrity defaults', () => {
+  it('chains records outside any run in one process chain instead of a chain per trace', async () => {
+    const logs = new InMemoryLogRecordExporter();
+    const handle = started(start({ journal: false, handleExitSignals: false, logRecordExporters: [logs], directory: tempDir(), env: {} }));
+    for (let i = 0; i < 50; i++) withTool('standalone', () => i);
+    await handle.forceFlush();
+    const records = logs.getFinishedLogRecords();
+    expect(records.filter((record) => record.eventName === 'audit.tool.end')).toHaveLength(50);
+    expect(new Set(records.map((record) => record.attributes['audit.chain.id'])).size).toBe(1);
+    // No run ended and no chain was evicted: no checkpoint (an Ed25519 signature) per tool call.
+    expect(records.filter((record) => record.eventName === 'audit.checkpoint')).toHaveLength(0);
+    for (const record of records) expect(record.attributes['audit.run.id']).toBeUndefined();
   });
 });
 
