@@ -72,9 +72,17 @@ export function emitAuditEvent(type: string, fields: AuditEventFields = {}): str
     const outcome = fields.outcome ?? AUDIT_OUTCOME_SUCCESS;
     const limits = instrumentationSettings().limits;
     const attributes: Attributes = {};
-    if (fields.attributes !== undefined) {
-      for (const key of Object.keys(fields.attributes)) {
-        const value = toAttributeValue(fields.attributes[key], limits);
+    const input = fields.attributes;
+    if (input !== undefined) {
+      for (const key in input) {
+        const raw = input[key];
+        if (raw === undefined) continue;
+        // Short strings and numbers are already valid attribute values: skip the general path.
+        if ((typeof raw === 'string' && raw.length <= limits.maxStringLength) || typeof raw === 'number') {
+          attributes[key] = raw;
+          continue;
+        }
+        const value = toAttributeValue(raw, limits);
         if (value !== undefined) attributes[key] = value;
       }
     }
