@@ -92,6 +92,9 @@ const DROP: KeyDecision = { action: 'drop' };
 const WEAK: KeyDecision = { action: 'weak' };
 const KEY_CACHE_LIMIT = 4096;
 const KIND_NAME = /^[A-Za-z0-9_.-]+$/;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+/** Up to this length, text is scanned with the pattern without groups (see `_text`). */
+const SHORT_TEXT_LENGTH = 4096;
 
 /** Marks a value removed by a `drop` key rule. */
 const DROPPED: unique symbol = Symbol('dropped');
@@ -107,6 +110,11 @@ export class Redactor {
   /** Whether the strict preset is active (free-text log bodies replaced whole). */
   readonly strict: boolean;
   private readonly _combined: RegExp;
+  /**
+   * The same pattern for the scan, without capturing groups except those of `keep` detectors:
+   * the engine sets up the registers of every group on each call, and there are dozens.
+   */
+  private readonly _scan: RegExp;
   /** The same pattern, sticky and with match indices: re-run at a match to locate its groups. */
   private readonly _combinedWithIndices: RegExp;
   /** The same pattern without the global flag, to find the specific kind of a keyed value. */
@@ -161,6 +169,11 @@ export class Redactor {
     const { source, compiled } = compileDetectors(detectors);
     this._compiled = compiled;
     this._combined = new RegExp(source, 'g');
+    const keepGroups = new Set(compiled.filter((entry) => entry.detector.category === 'keep').map((entry) => entry.group));
+    this._scan = new RegExp(withoutCaptures(source, keepGroups), 'g');
+    if (new RegExp(`${this._scan.source}|`).exec('')!.length - 1 !== keepGroups.size) {
+      throw new Error('redaction: the scan pattern must keep exactly the groups of keep detectors');
+    }
     this._combinedWithIndices = new RegExp(source, 'yd');
     this._specific = new RegExp(source);
     this._userPatterns = (options.patterns ?? []).map((entry) => compileUserPattern(entry));
@@ -337,7 +350,8 @@ export class Redactor {
   private _textMaybeEncoded(value: string, report: RedactionReport): string {
     // First what is visible as it stands, then what decoding the rest reveals.
     const redacted = this._text(value, report);
-    if (!redacted.includes('%')) return redacted;
+    // Decoding changes nothing (or throws) unless a `%` is followed by two hex digits.
+    if (!redacted.includes('%') || !PERCENT_ESCAPE.test(redacted)) return redacted;
     let decoded: string;
     try {
       decoded = decodeURIComponent(redacted);
@@ -353,22 +367,32 @@ export class Redactor {
   /** The text pass: the combined pattern, then email addresses, then user patterns. */
   private _text(value: string, report: RedactionReport): string {
     let text = value;
+    // Short values (most attribute values) are scanned with the pattern without the detectors'
+    // groups, cheaper on every call: at a match, the pattern with groups, run from the same
+    // position, matches there with the same alternative and tells which detector it is. `keep`
+    // detectors keep their groups in the scan, so a kept match (a long base64 image) is skipped
+    // without being matched twice. Long text, with few calls per byte, is scanned with the pattern
+    // with groups directly, which spares the second run at each match.
     const combined = this._combined;
-    combined.lastIndex = 0;
-    let match = combined.exec(text);
-    if (match !== null) {
+    const scan = text.length <= SHORT_TEXT_LENGTH ? this._scan : combined;
+    scan.lastIndex = 0;
+    let found = scan.exec(text);
+    if (found !== null) {
       let output = '';
       let copied = 0;
-      while (match !== null) {
-        const next = this._replaceMatch(match, text, report);
-        if (next === undefined) {
-          combined.lastIndex = match.index + 1;
-        } else if (next !== null) {
-          output += text.slice(copied, next.start) + next.replacement;
-          copied = next.end;
+      while (found !== null) {
+        const match = scan === combined ? found : locate(combined, found, text);
+        if (match !== KEPT) {
+          const next = this._replaceMatch(match, text, report);
+          if (next === undefined) {
+            scan.lastIndex = found.index + 1;
+          } else if (next !== null) {
+            output += text.slice(copied, next.start) + next.replacement;
+            copied = next.end;
+          }
         }
-        if (match[0].length === 0) combined.lastIndex++;
-        match = combined.exec(text);
+        if (found[0].length === 0) scan.lastIndex++;
+        found = scan.exec(text);
       }
       if (copied > 0) text = output + text.slice(copied);
     }
@@ -641,6 +665,58 @@ function firstCharacter(source: string): string | undefined {
   if (!/[A-Za-z0-9]/.test(head)) return undefined;
   if (/^[?*{]/.test(source.slice(1))) return undefined;
   return head;
+}
+
+/**
+ * The same pattern source with its capturing groups made non-capturing, except the groups
+ * numbered in `keep` (escapes and character classes are skipped; look-arounds are left as they
+ * are; named groups are counted and kept).
+ */
+function withoutCaptures(source: string, keep: ReadonlySet<number>): string {
+  let result = '';
+  let inClass = false;
+  let group = 0;
+  for (let index = 0; index < source.length; index++) {
+    const character = source[index];
+    if (character === '\\') {
+      result += source.slice(index, index + 2);
+      index++;
+      continue;
+    }
+    if (inClass) {
+      if (character === ']') inClass = false;
+    } else if (character === '[') {
+      inClass = true;
+    } else if (character === '(' && source[index + 1] !== '?') {
+      group++;
+      if (!keep.has(group)) {
+        result += '(?:';
+        continue;
+      }
+    } else if (character === '(' && source[index + 2] === '<' && source[index + 3] !== '=' && source[index + 3] !== '!') {
+      group++;
+    }
+    result += character;
+  }
+  return result;
+}
+
+/** Returned by `locate` for a match of a `keep` detector. */
+const KEPT: unique symbol = Symbol('kept');
+
+/**
+ * For a match of the scan: `KEPT` when it is one of a `keep` detector (the only groups the scan
+ * has), else the same match by the pattern with groups. Should the two ever disagree, it throws:
+ * the caller then fails closed (the value is replaced whole).
+ */
+function locate(combined: RegExp, found: RegExpExecArray, text: string): RegExpExecArray | typeof KEPT {
+  for (let index = 1; index < found.length; index++) if (found[index] !== undefined) return KEPT;
+  combined.lastIndex = found.index;
+  const match = combined.exec(text);
+  if (match === null || match.index !== found.index || match[0].length !== found[0].length) {
+    throw new Error('redaction: the scan and the pattern with groups disagree');
+  }
+  return match;
 }
 
 /** A JSON object or array by its first and last non-blank characters. */

@@ -249,3 +249,17 @@ describe('percent-encoded text', () => {
     expect(redactor.redactString('100% done, 50%off')).toBe('100% done, 50%off');
   });
 });
+
+describe('long and short values take the same detectors', () => {
+  it('redacts the same secrets in a value over 4096 characters as in short ones', () => {
+    const redactor = new Redactor();
+    const key = ['sk', 'proj', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8'].join('-');
+    const line = `calling the API with ${key} for jane.doe@example.com\n`;
+    const short = redactor.redactString(line);
+    expect(short).not.toContain(key);
+    expect(short).not.toContain('jane.doe@example.com');
+    const long = line.repeat(200);
+    expect(long.length).toBeGreaterThan(4096);
+    expect(redactor.redactString(long)).toBe(short.repeat(200));
+  });
+});
