@@ -14,7 +14,7 @@ import {
 } from '../semconv.js';
 import { reportFailure } from '../internal/failures.js';
 import { uuidV7 } from '../internal/ids.js';
-import { toAttributeValue, truncateString } from '../internal/serialize.js';
+import { toAttributeValue, truncateString, type SerializeLimits } from '../internal/serialize.js';
 import { instrumentationSettings } from './config.js';
 import { scopeOf, type AuditScope } from './scope.js';
 import { INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION } from './withSpan.js';
@@ -29,6 +29,12 @@ export interface AuditEventFields {
   readonly severity?: SeverityNumber;
   /** Extra attributes; values of any type are serialised safely. Default none. */
   readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** @internal The typed helpers pass their own fields apart from the user's, saving a merge. */
+export interface InternalAuditEventFields extends AuditEventFields {
+  /** Typed fields; they win over user attributes of the same key. Undefined values are skipped. */
+  readonly known?: Readonly<Record<string, unknown>>;
 }
 
 let cachedLogger: Logger | undefined;
@@ -61,31 +67,43 @@ const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
   [SeverityNumber.FATAL]: 'FATAL',
 };
 
+function copyAttributes(target: Attributes, input: Readonly<Record<string, unknown>>, limits: SerializeLimits): void {
+  for (const key in input) {
+    const raw = input[key];
+    if (raw === undefined) continue;
+    // Short strings and numbers are already valid attribute values: skip the general path.
+    if ((typeof raw === 'string' && raw.length <= limits.maxStringLength) || typeof raw === 'number') {
+      target[key] = raw;
+      continue;
+    }
+    const value = toAttributeValue(raw, limits);
+    if (value !== undefined) target[key] = value;
+  }
+}
+
+const EVENT_NAMES = new Map<string, string>();
+function eventNameOf(type: string): string {
+  let name = EVENT_NAMES.get(type);
+  if (name === undefined) {
+    name = `audit.${type}`;
+    if (EVENT_NAMES.size < 1024) EVENT_NAMES.set(type, name);
+  }
+  return name;
+}
+
 /**
  * Emits one audit event as an OTel log record correlated with the active span, and returns its
  * `audit.event.id` (empty when the SDK is disabled). Never throws.
  */
-export function emitAuditEvent(type: string, fields: AuditEventFields = {}): string {
+export function emitAuditEvent(type: string, fields: InternalAuditEventFields = {}): string {
   if (instrumentationSettings().disabled) return '';
   try {
     const id = uuidV7();
     const outcome = fields.outcome ?? AUDIT_OUTCOME_SUCCESS;
     const limits = instrumentationSettings().limits;
     const attributes: Attributes = {};
-    const input = fields.attributes;
-    if (input !== undefined) {
-      for (const key in input) {
-        const raw = input[key];
-        if (raw === undefined) continue;
-        // Short strings and numbers are already valid attribute values: skip the general path.
-        if ((typeof raw === 'string' && raw.length <= limits.maxStringLength) || typeof raw === 'number') {
-          attributes[key] = raw;
-          continue;
-        }
-        const value = toAttributeValue(raw, limits);
-        if (value !== undefined) attributes[key] = value;
-      }
-    }
+    if (fields.attributes !== undefined) copyAttributes(attributes, fields.attributes, limits);
+    if (fields.known !== undefined) copyAttributes(attributes, fields.known, limits);
     const ctx = context.active();
     addScopeAttributes(attributes, scopeOf(ctx));
     attributes[ATTR_AUDIT_EVENT_TYPE] = type;
@@ -100,7 +118,7 @@ export function emitAuditEvent(type: string, fields: AuditEventFields = {}): str
           : SeverityNumber.WARN);
     const body: AnyValue = truncateString(fields.message ?? `${type} (${outcome})`, limits.maxStringLength);
     logger().emit({
-      eventName: `audit.${type}`,
+      eventName: eventNameOf(type),
       severityNumber: severity,
       severityText: SEVERITY_TEXT[severity] ?? SeverityNumber[severity],
       body,

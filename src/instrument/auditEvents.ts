@@ -181,10 +181,6 @@ function snippet(output: string): string {
   return `${output.slice(0, half)}\n…[${output.length - COMMAND_OUTPUT_SNIPPET_LENGTH} chars omitted]…\n${output.slice(-half)}`;
 }
 
-function withExtra(attributes: Record<string, unknown>, extra: Extra): Record<string, unknown> {
-  return extra.attributes === undefined ? attributes : { ...extra.attributes, ...attributes };
-}
-
 function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -204,49 +200,43 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_DECISION, {
       outcome: event.outcome ?? AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `decision: ${event.summary}${overridden ? ` (verdict ${event.verdict}, action ${event.action})` : ''}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_DECISION_SUMMARY]: event.summary,
-          [ATTR_AUDIT_DECISION_REASONING]: event.reasoning,
-          [ATTR_AUDIT_DECISION_VERDICT]: event.verdict,
-          [ATTR_AUDIT_DECISION_ACTION]: event.action,
-          [ATTR_AUDIT_DECISION_CONTEXT]: event.context,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_DECISION_SUMMARY]: event.summary,
+        [ATTR_AUDIT_DECISION_REASONING]: event.reasoning,
+        [ATTR_AUDIT_DECISION_VERDICT]: event.verdict,
+        [ATTR_AUDIT_DECISION_ACTION]: event.action,
+        [ATTR_AUDIT_DECISION_CONTEXT]: event.context,
+      },
     });
   },
 
   artifact(event: ArtifactEvent): string {
     return emitAuditEvent(AUDIT_EVENT_TYPE_ARTIFACT, {
       message: event.message ?? `artifact ${event.type}: ${event.uri}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_ARTIFACT_TYPE]: event.type,
-          [ATTR_AUDIT_ARTIFACT_URI]: event.uri,
-          [ATTR_AUDIT_ARTIFACT_SHA256]: event.sha256,
-          [ATTR_AUDIT_ARTIFACT_SIZE]: event.size,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_ARTIFACT_TYPE]: event.type,
+        [ATTR_AUDIT_ARTIFACT_URI]: event.uri,
+        [ATTR_AUDIT_ARTIFACT_SHA256]: event.sha256,
+        [ATTR_AUDIT_ARTIFACT_SIZE]: event.size,
+      },
     });
   },
 
   fileChange(event: FileChangeEvent): string {
     return emitAuditEvent(AUDIT_EVENT_TYPE_FILE_CHANGE, {
       message: event.message ?? `file ${event.operation}: ${event.path}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_FILE_OPERATION]: event.operation,
-          [ATTR_AUDIT_FILE_PATH]: event.path,
-          [ATTR_AUDIT_FILE_SHA256_BEFORE]: event.sha256Before,
-          [ATTR_AUDIT_FILE_SHA256_AFTER]: event.sha256After,
-          [ATTR_AUDIT_FILE_SIZE_BEFORE]: event.sizeBefore,
-          [ATTR_AUDIT_FILE_SIZE_AFTER]: event.sizeAfter,
-          [ATTR_AUDIT_FILE_DIFF]: event.diff === undefined ? undefined : captureContent(event.diff),
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_FILE_OPERATION]: event.operation,
+        [ATTR_AUDIT_FILE_PATH]: event.path,
+        [ATTR_AUDIT_FILE_SHA256_BEFORE]: event.sha256Before,
+        [ATTR_AUDIT_FILE_SHA256_AFTER]: event.sha256After,
+        [ATTR_AUDIT_FILE_SIZE_BEFORE]: event.sizeBefore,
+        [ATTR_AUDIT_FILE_SIZE_AFTER]: event.sizeAfter,
+        [ATTR_AUDIT_FILE_DIFF]: event.diff === undefined ? undefined : captureContent(event.diff),
+      },
     });
   },
 
@@ -256,15 +246,13 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_COMMAND, {
       outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `command${event.exitCode === undefined ? '' : ` exited ${event.exitCode}`}: ${line}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_COMMAND_LINE]: line,
-          [ATTR_AUDIT_COMMAND_EXIT_CODE]: event.exitCode,
-          [ATTR_AUDIT_COMMAND_OUTPUT]: event.output === undefined ? undefined : snippet(event.output),
-          [ATTR_AUDIT_COMMAND_CWD]: event.cwd,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_COMMAND_LINE]: line,
+        [ATTR_AUDIT_COMMAND_EXIT_CODE]: event.exitCode,
+        [ATTR_AUDIT_COMMAND_OUTPUT]: event.output === undefined ? undefined : snippet(event.output),
+        [ATTR_AUDIT_COMMAND_CWD]: event.cwd,
+      },
     });
   },
 
@@ -275,14 +263,12 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_API_CALL, {
       outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `${method} ${url}${event.status === undefined ? '' : ` -> ${event.status}`}`,
-      attributes: withExtra(
-        {
-          [ATTR_HTTP_REQUEST_METHOD]: method,
-          [ATTR_URL_FULL]: url,
-          [ATTR_HTTP_RESPONSE_STATUS_CODE]: event.status,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_FULL]: url,
+        [ATTR_HTTP_RESPONSE_STATUS_CODE]: event.status,
+      },
     });
   },
 
@@ -291,14 +277,12 @@ export const audit = {
       outcome: event.outcome,
       severity: event.outcome === 'granted' ? SeverityNumber.INFO : SeverityNumber.WARN,
       message: event.message ?? `secret access ${event.outcome}: ${event.alias}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_SECRET_ALIAS]: event.alias,
-          [ATTR_AUDIT_SECRET_STORE]: event.store,
-          [ATTR_AUDIT_REASON]: event.reason,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_SECRET_ALIAS]: event.alias,
+        [ATTR_AUDIT_SECRET_STORE]: event.store,
+        [ATTR_AUDIT_REASON]: event.reason,
+      },
     });
   },
 
@@ -306,13 +290,11 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_THOUGHT, {
       severity: SeverityNumber.DEBUG,
       message: event.message ?? `thought${event.step === undefined ? '' : ` #${event.step}`}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_THOUGHT_CONTENT]: captureContent(event.content),
-          [ATTR_AUDIT_THOUGHT_STEP]: event.step,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_THOUGHT_CONTENT]: captureContent(event.content),
+        [ATTR_AUDIT_THOUGHT_STEP]: event.step,
+      },
     });
   },
 
@@ -324,16 +306,14 @@ export const audit = {
       outcome: AUDIT_OUTCOME_FAILURE,
       severity: SeverityNumber.ERROR,
       message: fields.message ?? `${type}: ${message}`,
-      attributes: withExtra(
-        {
-          [ATTR_EXCEPTION_TYPE]: type,
-          [ATTR_EXCEPTION_MESSAGE]: message,
-          [ATTR_EXCEPTION_STACKTRACE]: isError ? error.stack : undefined,
-          [ATTR_AUDIT_ERROR_CONTEXT]: fields.context,
-          [ATTR_AUDIT_ERROR_RECOVERY]: fields.recovery,
-        },
-        fields,
-      ),
+      attributes: fields.attributes,
+      known: {
+        [ATTR_EXCEPTION_TYPE]: type,
+        [ATTR_EXCEPTION_MESSAGE]: message,
+        [ATTR_EXCEPTION_STACKTRACE]: isError ? error.stack : undefined,
+        [ATTR_AUDIT_ERROR_CONTEXT]: fields.context,
+        [ATTR_AUDIT_ERROR_RECOVERY]: fields.recovery,
+      },
     });
   },
 
@@ -341,31 +321,27 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_FINANCIAL, {
       outcome: event.status === 'failed' ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `${event.description}: ${event.amount} ${event.currency} (${event.status})`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_FINANCIAL_DESCRIPTION]: event.description,
-          [ATTR_AUDIT_FINANCIAL_AMOUNT]: event.amount,
-          [ATTR_AUDIT_FINANCIAL_CURRENCY]: event.currency,
-          [ATTR_AUDIT_FINANCIAL_STATUS]: event.status,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_FINANCIAL_DESCRIPTION]: event.description,
+        [ATTR_AUDIT_FINANCIAL_AMOUNT]: event.amount,
+        [ATTR_AUDIT_FINANCIAL_CURRENCY]: event.currency,
+        [ATTR_AUDIT_FINANCIAL_STATUS]: event.status,
+      },
     });
   },
 
   component(event: ComponentEvent): string {
     return emitAuditEvent(AUDIT_EVENT_TYPE_COMPONENT, {
       message: event.message ?? `${event.kind ?? 'component'} ${event.name} ${event.action}`,
-      attributes: withExtra(
-        {
-          [ATTR_AUDIT_COMPONENT_NAME]: event.name,
-          [ATTR_AUDIT_COMPONENT_ACTION]: event.action,
-          [ATTR_AUDIT_COMPONENT_KIND]: event.kind,
-          [ATTR_AUDIT_COMPONENT_VERSION]: event.version,
-          [ATTR_AUDIT_COMPONENT_REQUEST]: event.request,
-        },
-        event,
-      ),
+      attributes: event.attributes,
+      known: {
+        [ATTR_AUDIT_COMPONENT_NAME]: event.name,
+        [ATTR_AUDIT_COMPONENT_ACTION]: event.action,
+        [ATTR_AUDIT_COMPONENT_KIND]: event.kind,
+        [ATTR_AUDIT_COMPONENT_VERSION]: event.version,
+        [ATTR_AUDIT_COMPONENT_REQUEST]: event.request,
+      },
     });
   },
 };
