@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { Journal } from '../src/journal/Journal.js';
+import { replaceSection } from './sections.js';
 
 const execFileAsync = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -475,34 +476,12 @@ async function main(): Promise<void> {
       '',
       `Reproduce: \`npx tsc -p tsconfig.build.json && node dist/bench/cli.js --writer ${values.writer}\` (options: \`--records N\`, \`--rounds N\`, \`--writer journal|direct\`, \`--no-write\`).`,
     ].join('\n');
-    if (values['no-write'] !== true) await writeResults(table);
+    if (values['no-write'] !== true) replaceSection(join(repository, 'docs', 'benchmarks.md'), 'cli', table, '## CLI query latency (1M-record journal)');
     console.log(`\n${table}`);
   } finally {
     if (values.keep === true) console.log(`kept ${root}`);
     else await rm(root, { recursive: true, force: true });
   }
-}
-
-async function writeResults(table: string): Promise<void> {
-  const file = join(repository, 'docs', 'benchmarks.md');
-  const START = '<!-- cli:start -->';
-  const END = '<!-- cli:end -->';
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const section = `${START}\n${table}\n${END}`;
-  const startAt = text.indexOf(START);
-  const endAt = text.indexOf(END);
-  if (startAt !== -1 && endAt > startAt) {
-    text = text.slice(0, startAt) + section + text.slice(endAt + END.length);
-  } else {
-    text = `${text.trimEnd()}\n\n## CLI query latency (1M-record journal)\n\n${section}\n`;
-  }
-  await writeFile(file, text);
-  console.log(`wrote ${file}`);
 }
 
 await main();

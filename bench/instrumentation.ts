@@ -7,7 +7,7 @@
  * against raw OpenTelemetry (and pino) measured in the same processes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { pino } from 'pino';
 import { audit, start, withSpan, withTool, type SwarmtrailHandle } from '../src/index.js';
+import { replaceSection } from './sections.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const PROCESSES = Number(process.env['BENCH_PROCESSES'] ?? 3);
@@ -243,21 +244,6 @@ function report(perProcess: Record<string, number>[]): string {
   return lines.join('\n');
 }
 
-function writeSection(markdown: string): void {
-  const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    text = '# Benchmarks\n\nEach section is written by its benchmark script (`npm run bench`, `npm run bench:*`).\n';
-  }
-  const begin = '<!-- sdk:start -->';
-  const end = '<!-- sdk:end -->';
-  const section = `${begin}\n## SDK overhead (\`bench/instrumentation.ts\`)\n\n${markdown}\n${end}`;
-  text = text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
-}
-
 if (process.argv.includes('--child')) {
   process.stdout.write(JSON.stringify(await child()));
 } else {
@@ -269,5 +255,5 @@ if (process.argv.includes('--child')) {
   }
   const markdown = report(perProcess);
   console.log(markdown);
-  writeSection(markdown);
+  replaceSection(fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url)), 'sdk', `## SDK overhead (\`bench/instrumentation.ts\`)\n\n${markdown}`);
 }

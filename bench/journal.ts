@@ -9,7 +9,7 @@
  * to a file, for ratios. Results go to docs/benchmarks.md between `<!-- journal:start -->` and
  * `<!-- journal:end -->`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ import { JournalShipper } from '../src/journal/JournalShipper.js';
 import type { JournalDurability } from '../src/journal/Journal.js';
 import { JournalLogRecordProcessor } from '../src/processors/JournalLogRecordProcessor.js';
 import { JournalSpanProcessor } from '../src/processors/JournalSpanProcessor.js';
+import { replaceSection } from './sections.js';
 
 const repository = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
@@ -265,29 +266,10 @@ async function main(): Promise<void> {
       'Reproduce: `npx tsc -p tsconfig.build.json && node dist/bench/journal.js` (options: `--records N`, `--rounds N`, `--no-write`).',
     ].join('\n');
     console.log(table);
-    if (values['no-write'] !== true) writeResults(table);
+    if (values['no-write'] !== true) replaceSection(join(repository, 'docs', 'benchmarks.md'), 'journal', table, '## Journal append throughput');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function writeResults(table: string): void {
-  const file = join(repository, 'docs', 'benchmarks.md');
-  const START = '<!-- journal:start -->';
-  const END = '<!-- journal:end -->';
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const section = `${START}\n${table}\n${END}`;
-  const startAt = text.indexOf(START);
-  const endAt = text.indexOf(END);
-  if (startAt !== -1 && endAt > startAt) text = text.slice(0, startAt) + section + text.slice(endAt + END.length);
-  else text = `${text.trimEnd()}\n\n## Journal append throughput\n\n${section}\n`;
-  writeFileSync(file, text);
-  console.log(`wrote ${file}`);
 }
 
 await main();

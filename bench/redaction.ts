@@ -9,7 +9,6 @@
  *   (RedactingLogRecordProcessor), against the raw OpenTelemetry SDK in the same process.
  * Results go to docs/benchmarks.md between `<!-- redaction:start -->` and `<!-- redaction:end -->`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { RedactingLogRecordProcessor } from '../src/processors/RedactingLogRecor
 import { RedactingSpanProcessor } from '../src/processors/RedactingSpanProcessor.js';
 import { Redactor } from '../src/redaction/Redactor.js';
 import { mixedText } from '../test/redaction/corpus.js';
+import { replaceSection } from './sections.js';
 
 const repository = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TARGET_MB_PER_SECOND = 100;
@@ -167,26 +167,7 @@ function main(): void {
     'Reproduce: `npx tsc -p tsconfig.build.json && node dist/bench/redaction.js` (options: `--rounds N`, `--no-write`).',
   ].join('\n');
   console.log(table);
-  if (values['no-write'] !== true) writeResults(table);
-}
-
-function writeResults(table: string): void {
-  const file = join(repository, 'docs', 'benchmarks.md');
-  const START = '<!-- redaction:start -->';
-  const END = '<!-- redaction:end -->';
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const section = `${START}\n${table}\n${END}`;
-  const startAt = text.indexOf(START);
-  const endAt = text.indexOf(END);
-  if (startAt !== -1 && endAt > startAt) text = text.slice(0, startAt) + section + text.slice(endAt + END.length);
-  else text = `${text.trimEnd()}\n\n## Redaction\n\n${section}\n`;
-  writeFileSync(file, text);
-  console.log(`wrote ${file}`);
+  if (values['no-write'] !== true) replaceSection(join(repository, 'docs', 'benchmarks.md'), 'redaction', table, '## Redaction');
 }
 
 main();

@@ -10,7 +10,7 @@
  * Results go to docs/benchmarks.md and docs/integrity.md between `<!-- verify:start -->` and
  * `<!-- verify:end -->`. Options: `--records N`, `--runs N`, `--no-write`.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, openSync, writeSync, closeSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { verifyOtlpLocation } from '../src/integrity/otlpSource.js';
 import { TrailVerifier } from '../src/integrity/TrailVerifier.js';
 import { listSegments, readSegmentLines } from '../src/journal/JournalReader.js';
 import { HashChainLogRecordProcessor } from '../src/processors/HashChainLogRecordProcessor.js';
+import { replaceSection } from './sections.js';
 
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 const LINE_RECORDS = 512;
@@ -149,24 +150,6 @@ async function parseOnly(dir: string): Promise<number> {
   return performance.now() - started;
 }
 
-function replaceSection(file: string, text: string, heading: string): void {
-  const START = '<!-- verify:start -->';
-  const END = '<!-- verify:end -->';
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch {
-    content = '# Benchmarks\n';
-  }
-  const section = `${START}\n${text}\n${END}`;
-  const startAt = content.indexOf(START);
-  const endAt = content.indexOf(END);
-  if (startAt !== -1 && endAt > startAt) content = content.slice(0, startAt) + section + content.slice(endAt + END.length);
-  else content = `${content.trimEnd()}\n\n${heading}\n\n${section}\n`;
-  writeFileSync(file, content);
-  console.log(`wrote ${file}`);
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { records: { type: 'string' }, runs: { type: 'string' }, 'no-write': { type: 'boolean' }, child: { type: 'string' }, dir: { type: 'string' }, key: { type: 'string' } },
@@ -217,8 +200,8 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(text);
     if (values['no-write'] !== true) {
-      replaceSection(join(repository, 'docs', 'benchmarks.md'), text, '## Integrity verification (1M-record trail)');
-      replaceSection(join(repository, 'docs', 'integrity.md'), text, '## Performance');
+      replaceSection(join(repository, 'docs', 'benchmarks.md'), 'verify', text, '## Integrity verification (1M-record trail)');
+      replaceSection(join(repository, 'docs', 'integrity.md'), 'verify', text, '## Performance');
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
