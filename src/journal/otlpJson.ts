@@ -244,14 +244,13 @@ export const REQUEST_FIELDS = {
   metrics: { resource: 'resourceMetrics', scope: 'scopeMetrics', records: 'metrics' },
 } as const;
 
-/**
- * Groups encoded records by resource and scope into one export request
- * (`ExportTraceServiceRequest` or `ExportLogsServiceRequest`).
- */
-export function buildRequest(signal: 'traces' | 'logs', records: readonly EncodedRecord[]): object {
-  const fields = REQUEST_FIELDS[signal];
-  const byResource = new Map<Resource, Map<string, { scope: InstrumentationScope; records: object[] }>>();
-  for (const item of records) {
+/** Groups records by resource (identity) and instrumentation scope, keeping their order. */
+function groupByResourceAndScope<I extends { readonly resource: Resource; readonly scope: InstrumentationScope }, R>(
+  items: readonly I[],
+  recordOf: (item: I) => R,
+): Map<Resource, Map<string, { scope: InstrumentationScope; records: R[] }>> {
+  const byResource = new Map<Resource, Map<string, { scope: InstrumentationScope; records: R[] }>>();
+  for (const item of items) {
     let byScope = byResource.get(item.resource);
     if (byScope === undefined) {
       byScope = new Map();
@@ -263,8 +262,18 @@ export function buildRequest(signal: 'traces' | 'logs', records: readonly Encode
       group = { scope: item.scope, records: [] };
       byScope.set(scopeKey, group);
     }
-    group.records.push(item.record);
+    group.records.push(recordOf(item));
   }
+  return byResource;
+}
+
+/**
+ * Groups encoded records by resource and scope into one export request
+ * (`ExportTraceServiceRequest` or `ExportLogsServiceRequest`).
+ */
+export function buildRequest(signal: 'traces' | 'logs', records: readonly EncodedRecord[]): object {
+  const fields = REQUEST_FIELDS[signal];
+  const byResource = groupByResourceAndScope(records, (item) => item.record);
   const resources: object[] = [];
   for (const [resource, byScope] of byResource) {
     const scopes: object[] = [];
@@ -307,21 +316,7 @@ function resourceJson(resource: Resource): string {
  */
 export function buildRequestJson(signal: 'traces' | 'logs', records: readonly SerializedRecord[]): string {
   const fields = REQUEST_FIELDS[signal];
-  const byResource = new Map<Resource, Map<string, { scope: InstrumentationScope; records: string[] }>>();
-  for (const item of records) {
-    let byScope = byResource.get(item.resource);
-    if (byScope === undefined) {
-      byScope = new Map();
-      byResource.set(item.resource, byScope);
-    }
-    const scopeKey = `${item.scope.name}@${item.scope.version ?? ''}:${item.scope.schemaUrl ?? ''}`;
-    let group = byScope.get(scopeKey);
-    if (group === undefined) {
-      group = { scope: item.scope, records: [] };
-      byScope.set(scopeKey, group);
-    }
-    group.records.push(item.json);
-  }
+  const byResource = groupByResourceAndScope(records, (item) => item.json);
   const resources: string[] = [];
   for (const [resource, byScope] of byResource) {
     const scopes: string[] = [];
