@@ -50,7 +50,8 @@ function runAndKill(directory: string, durability: string, prefix: string, killA
         }
       }
     });
-    process_.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has every line the child wrote to stdout been read.
+    process_.on('close', (code, signal) => {
       clearTimeout(guard);
       clearTimeout(killTimer);
       if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}/${signal}; stderr: ${stderr}`));

@@ -39,7 +39,8 @@ function runDemo(directory: string, endpoint: string, label: string): Promise<De
     process_.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const guard = setTimeout(() => process_.kill('SIGKILL'), 40_000);
-    process_.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of the child's stdout been read.
+    process_.on('close', (code) => {
       clearTimeout(guard);
       const run = /run ([0-9a-f]{32})/.exec(stdout);
       const spans = /recorded: (\d+) spans/.exec(stdout);

@@ -35,7 +35,8 @@ function runDemo(directory: string): Promise<void> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of the child's output been read.
+    child.on('close', (code) => {
       clearTimeout(guard);
       if (code === 0 && /swarmtrail demo: run [0-9a-f]{32}/.test(output)) resolve();
       else reject(new Error(`demo exited with ${code}:\n${output}`));
