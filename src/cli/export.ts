@@ -79,15 +79,23 @@ export const CSV_COLUMNS = [
   'service', 'body', 'attributes',
 ] as const;
 
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
+/** Leading characters that make spreadsheets evaluate a cell as a formula (CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. Text that a
+ * spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, tab or CR) gets a
+ * leading `'`, as OWASP advises: agents write attacker-influenced text (tool output, URLs)
+ * into the trail. Numbers are written as they are.
+ */
 export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text =
-    typeof value === 'string'
-      ? value
-      : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
-        ? String(value)
-        : JSON.stringify(value);
+  let text: string;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
+  else {
+    text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (FORMULA_START.test(text)) text = `'${text}`;
+  }
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -2,6 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
+import { csvField } from '../../src/cli/export.js';
 import { JournalReader } from '../../src/journal/JournalReader.js';
 import { BASE, cli, produce, standardRuns, temporaryDirectory, writeJournal } from './fixtures.js';
 
@@ -463,6 +464,17 @@ describe('export', () => {
     expect(secret[header.indexOf('body')]).toBe('key alias "crm, prod"');
     expect(result.stdout).toContain('"key alias ""crm, prod"""');
     expect(JSON.parse(secret[header.indexOf('attributes')])).toMatchObject({ 'audit.outcome': 'denied' });
+  });
+
+  test('csv neutralises text a spreadsheet would run as a formula; numbers stay numbers', () => {
+    expect(csvField('=HYPERLINK("http://evil.test","x")')).toBe(`"'=HYPERLINK(""http://evil.test"",""x"")"`);
+    expect(csvField('+1+1')).toBe("'+1+1");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField('a=b')).toBe('a=b');
+    expect(csvField(-5)).toBe('-5');
+    expect(csvField({ k: '=1' })).toBe('"{""k"":""=1""}"');
   });
 
   test('time range and run filters; --output writes a file', async () => {
