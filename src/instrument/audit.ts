@@ -33,8 +33,12 @@ export interface AuditEventFields {
 
 /** @internal The typed helpers pass their own fields apart from the user's, saving a merge. */
 export interface InternalAuditEventFields extends AuditEventFields {
-  /** Typed fields; they win over user attributes of the same key. Undefined values are skipped. */
-  readonly known?: Readonly<Record<string, unknown>>;
+  /**
+   * Typed fields as alternating keys and values (an array literal is cheaper to build per event
+   * than an object with computed keys); they win over user attributes of the same key.
+   * Undefined values are skipped.
+   */
+  readonly known?: readonly unknown[];
 }
 
 let cachedLogger: Logger | undefined;
@@ -67,18 +71,15 @@ const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
   [SeverityNumber.FATAL]: 'FATAL',
 };
 
-function copyAttributes(target: Attributes, input: Readonly<Record<string, unknown>>, limits: SerializeLimits): void {
-  for (const key in input) {
-    const raw = input[key];
-    if (raw === undefined) continue;
-    // Short strings and numbers are already valid attribute values: skip the general path.
-    if ((typeof raw === 'string' && raw.length <= limits.maxStringLength) || typeof raw === 'number') {
-      target[key] = raw;
-      continue;
-    }
-    const value = toAttributeValue(raw, limits);
-    if (value !== undefined) target[key] = value;
+function copyAttribute(target: Attributes, key: string, raw: unknown, limits: SerializeLimits): void {
+  if (raw === undefined) return;
+  // Short strings and numbers are already valid attribute values: skip the general path.
+  if ((typeof raw === 'string' && raw.length <= limits.maxStringLength) || typeof raw === 'number') {
+    target[key] = raw;
+    return;
   }
+  const value = toAttributeValue(raw, limits);
+  if (value !== undefined) target[key] = value;
 }
 
 const EVENT_NAMES = new Map<string, string>();
@@ -102,8 +103,14 @@ export function emitAuditEvent(type: string, fields: InternalAuditEventFields = 
     const outcome = fields.outcome ?? AUDIT_OUTCOME_SUCCESS;
     const limits = instrumentationSettings().limits;
     const attributes: Attributes = {};
-    if (fields.attributes !== undefined) copyAttributes(attributes, fields.attributes, limits);
-    if (fields.known !== undefined) copyAttributes(attributes, fields.known, limits);
+    const extra = fields.attributes;
+    if (extra !== undefined) {
+      for (const key in extra) copyAttribute(attributes, key, extra[key], limits);
+    }
+    const known = fields.known;
+    if (known !== undefined) {
+      for (let i = 0; i < known.length; i += 2) copyAttribute(attributes, known[i] as string, known[i + 1], limits);
+    }
     const ctx = context.active();
     addScopeAttributes(attributes, scopeOf(ctx));
     attributes[ATTR_AUDIT_EVENT_TYPE] = type;

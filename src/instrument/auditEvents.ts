@@ -201,13 +201,13 @@ export const audit = {
       outcome: event.outcome ?? AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `decision: ${event.summary}${overridden ? ` (verdict ${event.verdict}, action ${event.action})` : ''}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_DECISION_SUMMARY]: event.summary,
-        [ATTR_AUDIT_DECISION_REASONING]: event.reasoning,
-        [ATTR_AUDIT_DECISION_VERDICT]: event.verdict,
-        [ATTR_AUDIT_DECISION_ACTION]: event.action,
-        [ATTR_AUDIT_DECISION_CONTEXT]: event.context,
-      },
+      known: [
+        ATTR_AUDIT_DECISION_SUMMARY, event.summary,
+        ATTR_AUDIT_DECISION_REASONING, event.reasoning,
+        ATTR_AUDIT_DECISION_VERDICT, event.verdict,
+        ATTR_AUDIT_DECISION_ACTION, event.action,
+        ATTR_AUDIT_DECISION_CONTEXT, event.context,
+      ],
     });
   },
 
@@ -215,12 +215,12 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_ARTIFACT, {
       message: event.message ?? `artifact ${event.type}: ${event.uri}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_ARTIFACT_TYPE]: event.type,
-        [ATTR_AUDIT_ARTIFACT_URI]: event.uri,
-        [ATTR_AUDIT_ARTIFACT_SHA256]: event.sha256,
-        [ATTR_AUDIT_ARTIFACT_SIZE]: event.size,
-      },
+      known: [
+        ATTR_AUDIT_ARTIFACT_TYPE, event.type,
+        ATTR_AUDIT_ARTIFACT_URI, event.uri,
+        ATTR_AUDIT_ARTIFACT_SHA256, event.sha256,
+        ATTR_AUDIT_ARTIFACT_SIZE, event.size,
+      ],
     });
   },
 
@@ -228,15 +228,15 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_FILE_CHANGE, {
       message: event.message ?? `file ${event.operation}: ${event.path}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_FILE_OPERATION]: event.operation,
-        [ATTR_AUDIT_FILE_PATH]: event.path,
-        [ATTR_AUDIT_FILE_SHA256_BEFORE]: event.sha256Before,
-        [ATTR_AUDIT_FILE_SHA256_AFTER]: event.sha256After,
-        [ATTR_AUDIT_FILE_SIZE_BEFORE]: event.sizeBefore,
-        [ATTR_AUDIT_FILE_SIZE_AFTER]: event.sizeAfter,
-        [ATTR_AUDIT_FILE_DIFF]: event.diff === undefined ? undefined : captureContent(event.diff),
-      },
+      known: [
+        ATTR_AUDIT_FILE_OPERATION, event.operation,
+        ATTR_AUDIT_FILE_PATH, event.path,
+        ATTR_AUDIT_FILE_SHA256_BEFORE, event.sha256Before,
+        ATTR_AUDIT_FILE_SHA256_AFTER, event.sha256After,
+        ATTR_AUDIT_FILE_SIZE_BEFORE, event.sizeBefore,
+        ATTR_AUDIT_FILE_SIZE_AFTER, event.sizeAfter,
+        ATTR_AUDIT_FILE_DIFF, event.diff === undefined ? undefined : captureContent(event.diff),
+      ],
     });
   },
 
@@ -247,12 +247,12 @@ export const audit = {
       outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `command${event.exitCode === undefined ? '' : ` exited ${event.exitCode}`}: ${line}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_COMMAND_LINE]: line,
-        [ATTR_AUDIT_COMMAND_EXIT_CODE]: event.exitCode,
-        [ATTR_AUDIT_COMMAND_OUTPUT]: event.output === undefined ? undefined : snippet(event.output),
-        [ATTR_AUDIT_COMMAND_CWD]: event.cwd,
-      },
+      known: [
+        ATTR_AUDIT_COMMAND_LINE, line,
+        ATTR_AUDIT_COMMAND_EXIT_CODE, event.exitCode,
+        ATTR_AUDIT_COMMAND_OUTPUT, event.output === undefined ? undefined : snippet(event.output),
+        ATTR_AUDIT_COMMAND_CWD, event.cwd,
+      ],
     });
   },
 
@@ -264,11 +264,11 @@ export const audit = {
       outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `${method} ${url}${event.status === undefined ? '' : ` -> ${event.status}`}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_HTTP_REQUEST_METHOD]: method,
-        [ATTR_URL_FULL]: url,
-        [ATTR_HTTP_RESPONSE_STATUS_CODE]: event.status,
-      },
+      known: [
+        ATTR_HTTP_REQUEST_METHOD, method,
+        ATTR_URL_FULL, url,
+        ATTR_HTTP_RESPONSE_STATUS_CODE, event.status,
+      ],
     });
   },
 
@@ -278,11 +278,11 @@ export const audit = {
       severity: event.outcome === 'granted' ? SeverityNumber.INFO : SeverityNumber.WARN,
       message: event.message ?? `secret access ${event.outcome}: ${event.alias}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_SECRET_ALIAS]: event.alias,
-        [ATTR_AUDIT_SECRET_STORE]: event.store,
-        [ATTR_AUDIT_REASON]: event.reason,
-      },
+      known: [
+        ATTR_AUDIT_SECRET_ALIAS, event.alias,
+        ATTR_AUDIT_SECRET_STORE, event.store,
+        ATTR_AUDIT_REASON, event.reason,
+      ],
     });
   },
 
@@ -291,10 +291,10 @@ export const audit = {
       severity: SeverityNumber.DEBUG,
       message: event.message ?? `thought${event.step === undefined ? '' : ` #${event.step}`}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_THOUGHT_CONTENT]: captureContent(event.content),
-        [ATTR_AUDIT_THOUGHT_STEP]: event.step,
-      },
+      known: [
+        ATTR_AUDIT_THOUGHT_CONTENT, captureContent(event.content),
+        ATTR_AUDIT_THOUGHT_STEP, event.step,
+      ],
     });
   },
 
@@ -307,13 +307,13 @@ export const audit = {
       severity: SeverityNumber.ERROR,
       message: fields.message ?? `${type}: ${message}`,
       attributes: fields.attributes,
-      known: {
-        [ATTR_EXCEPTION_TYPE]: type,
-        [ATTR_EXCEPTION_MESSAGE]: message,
-        [ATTR_EXCEPTION_STACKTRACE]: isError ? error.stack : undefined,
-        [ATTR_AUDIT_ERROR_CONTEXT]: fields.context,
-        [ATTR_AUDIT_ERROR_RECOVERY]: fields.recovery,
-      },
+      known: [
+        ATTR_EXCEPTION_TYPE, type,
+        ATTR_EXCEPTION_MESSAGE, message,
+        ATTR_EXCEPTION_STACKTRACE, isError ? error.stack : undefined,
+        ATTR_AUDIT_ERROR_CONTEXT, fields.context,
+        ATTR_AUDIT_ERROR_RECOVERY, fields.recovery,
+      ],
     });
   },
 
@@ -322,12 +322,12 @@ export const audit = {
       outcome: event.status === 'failed' ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
       message: event.message ?? `${event.description}: ${event.amount} ${event.currency} (${event.status})`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_FINANCIAL_DESCRIPTION]: event.description,
-        [ATTR_AUDIT_FINANCIAL_AMOUNT]: event.amount,
-        [ATTR_AUDIT_FINANCIAL_CURRENCY]: event.currency,
-        [ATTR_AUDIT_FINANCIAL_STATUS]: event.status,
-      },
+      known: [
+        ATTR_AUDIT_FINANCIAL_DESCRIPTION, event.description,
+        ATTR_AUDIT_FINANCIAL_AMOUNT, event.amount,
+        ATTR_AUDIT_FINANCIAL_CURRENCY, event.currency,
+        ATTR_AUDIT_FINANCIAL_STATUS, event.status,
+      ],
     });
   },
 
@@ -335,13 +335,13 @@ export const audit = {
     return emitAuditEvent(AUDIT_EVENT_TYPE_COMPONENT, {
       message: event.message ?? `${event.kind ?? 'component'} ${event.name} ${event.action}`,
       attributes: event.attributes,
-      known: {
-        [ATTR_AUDIT_COMPONENT_NAME]: event.name,
-        [ATTR_AUDIT_COMPONENT_ACTION]: event.action,
-        [ATTR_AUDIT_COMPONENT_KIND]: event.kind,
-        [ATTR_AUDIT_COMPONENT_VERSION]: event.version,
-        [ATTR_AUDIT_COMPONENT_REQUEST]: event.request,
-      },
+      known: [
+        ATTR_AUDIT_COMPONENT_NAME, event.name,
+        ATTR_AUDIT_COMPONENT_ACTION, event.action,
+        ATTR_AUDIT_COMPONENT_KIND, event.kind,
+        ATTR_AUDIT_COMPONENT_VERSION, event.version,
+        ATTR_AUDIT_COMPONENT_REQUEST, event.request,
+      ],
     });
   },
 };

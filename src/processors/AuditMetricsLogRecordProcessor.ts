@@ -13,15 +13,30 @@ export interface AuditMetricsLogRecordProcessorOptions {
   readonly meter: Meter;
 }
 
+interface Count {
+  readonly attributes: Attributes;
+  value: number;
+}
+
+/** Text of a metric attribute value; strings, by far the usual case, as they are. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : attributeText(value);
+}
+
 /**
  * Counts audit records by type, outcome and agent into `swarmtrail.audit.events`. Counts are
- * kept in a map and observed at collection time: a map increment per record instead of the
- * metric SDK's attribute hashing on the hot path.
+ * kept in nested maps (type, outcome, agent) and observed at collection time: three lookups of
+ * strings already in hand per record, instead of building a key or the metric SDK's attribute
+ * hashing on the hot path.
  */
 export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
-  private readonly counts = new Map<string, { attributes: Attributes; value: number }>();
+  private readonly counts = new Map<string, Map<string, Map<string, Count>>>();
   private readonly observe = (result: ObservableResult): void => {
-    for (const entry of this.counts.values()) result.observe(entry.value, entry.attributes);
+    for (const byOutcome of this.counts.values()) {
+      for (const byAgent of byOutcome.values()) {
+        for (const entry of byAgent.values()) result.observe(entry.value, entry.attributes);
+      }
+    }
   };
 
   constructor(options: AuditMetricsLogRecordProcessorOptions) {
@@ -38,15 +53,21 @@ export class AuditMetricsLogRecordProcessor implements LogRecordProcessor {
     if (type === undefined) return;
     const outcome = a[ATTR_AUDIT_OUTCOME] ?? 'unknown';
     const agent = a[ATTR_GEN_AI_AGENT_NAME];
-    const key = `${attributeText(type)}\u0000${attributeText(outcome)}\u0000${attributeText(agent)}`;
-    const entry = this.counts.get(key);
+    const typeText = text(type);
+    const outcomeText = text(outcome);
+    const agentText = text(agent);
+    let byOutcome = this.counts.get(typeText);
+    if (byOutcome === undefined) this.counts.set(typeText, (byOutcome = new Map<string, Map<string, Count>>()));
+    let byAgent = byOutcome.get(outcomeText);
+    if (byAgent === undefined) byOutcome.set(outcomeText, (byAgent = new Map<string, Count>()));
+    const entry = byAgent.get(agentText);
     if (entry !== undefined) {
       entry.value++;
       return;
     }
     const attributes: Attributes = { [ATTR_AUDIT_EVENT_TYPE]: type, [ATTR_AUDIT_OUTCOME]: outcome };
     if (agent !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = agent;
-    this.counts.set(key, { attributes, value: 1 });
+    byAgent.set(agentText, { attributes, value: 1 });
   }
 
   forceFlush(): Promise<void> {
