@@ -21,6 +21,7 @@ import { hash as digest } from 'node:crypto';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_AUDIT_RECORD_HASH } from '../semconv.js';
 import { canonicalize } from './jcs.js';
+import { sameStrings } from '../internal/sameStrings.js';
 
 /** Version of the projection, carried in it as `v`. */
 export const PROJECTION_VERSION = '1';
@@ -146,8 +147,9 @@ export function projectSdkLogRecord(record: ReadableLogRecord): RecordProjection
   if (serviceName !== undefined && serviceName !== null && serviceName !== '') projection.service_name = stringForm(serviceName);
   if (record.instrumentationScope.name) projection.scope_name = record.instrumentationScope.name;
   if (record.instrumentationScope.version) projection.scope_version = record.instrumentationScope.version;
+  // In code-unit order, so that canonicalProjection need not reorder them.
   const attributes: Record<string, string> = {};
-  for (const key of Object.keys(record.attributes)) {
+  for (const key of projectionKeyOrder.of(Object.keys(record.attributes)).sorted) {
     if (key === ATTR_AUDIT_RECORD_HASH) continue;
     attributes[key] = stringForm(record.attributes[key]);
   }
@@ -279,39 +281,81 @@ export function projectOtlpLogRecord(
 
 // --- hashing ----------------------------------------------------------------------------------
 
-/** The members a projection can have, in RFC 8785 order. */
-const PROJECTION_KEYS: readonly (keyof RecordProjection)[] = (
-  [
-    'v', 'time', 'observed_time', 'severity_number', 'severity_text', 'body', 'trace_id', 'span_id', 'flags',
-    'dropped_attributes_count', 'service_name', 'scope_name', 'scope_version', 'attributes',
-  ] as (keyof RecordProjection)[]
-).sort();
+/** An integer-like key, which JavaScript objects enumerate before the others, in numeric order. */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+interface KeyOrder {
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+  /** `keys` is already in code-unit order. */
+  readonly inOrder: boolean;
+  /** Some key is integer-like, so an object cannot hold the keys in code-unit order. */
+  readonly indexKey: boolean;
+}
+
+/**
+ * Remembers the sorted order of the last few key lists. Records of one kind carry the same keys
+ * in the same order (the same string objects, so comparing them is cheap), so most records of a
+ * trail skip the sort.
+ */
+class KeyOrderCache {
+  private readonly _entries: KeyOrder[] = [];
+  private _next = 0;
+
+  of(keys: readonly string[]): KeyOrder {
+    for (const entry of this._entries) {
+      if (sameStrings(entry.keys, keys)) return entry;
+    }
+    const sorted = [...keys].sort();
+    const order: KeyOrder = {
+      keys,
+      sorted,
+      inOrder: sorted.every((key, i) => key === keys[i]),
+      indexKey: keys.some((key) => ARRAY_INDEX.test(key)),
+    };
+    this._entries[this._next] = order;
+    this._next = (this._next + 1) % 8;
+    return order;
+  }
+}
+
+const projectionKeyOrder = new KeyOrderCache();
+const canonicalKeyOrder = new KeyOrderCache();
 
 /**
  * The RFC 8785 canonical text of a projection: the exact bytes (UTF-8) that are hashed.
  * Equal to `canonicalize(projection)` (a test holds them equal), specialised because it runs once
- * per record on both the writing and the verifying side: the members are known and all strings.
+ * per record on both the writing and the verifying side: every member is a string, so one native
+ * `JSON.stringify` over objects whose members were inserted in sorted order yields the canonical
+ * text (JCS serialises strings as `JSON.stringify` does). Objects enumerate integer-like keys
+ * first and in numeric order, not in code-unit order, so an attribute set with such a key takes
+ * the general path.
  */
 export function canonicalProjection(projection: RecordProjection): string {
-  let out = '{';
-  for (const key of PROJECTION_KEYS) {
-    const value = projection[key];
-    if (value === undefined) continue;
-    if (out.length > 1) out += ',';
-    if (key === 'attributes') {
-      const attributes = value as Record<string, string>;
-      const keys = Object.keys(attributes).sort();
-      out += '"attributes":{';
-      for (let i = 0; i < keys.length; i += 1) {
-        if (i > 0) out += ',';
-        out += `${JSON.stringify(keys[i])}:${JSON.stringify(attributes[keys[i]])}`;
-      }
-      out += '}';
-    } else {
-      out += `"${key}":${JSON.stringify(value)}`;
-    }
+  const order = canonicalKeyOrder.of(Object.keys(projection.attributes));
+  if (order.indexKey) return canonicalize(projection);
+  let attributes = projection.attributes;
+  if (!order.inOrder) {
+    attributes = {};
+    for (const key of order.sorted) attributes[key] = projection.attributes[key];
   }
-  return `${out}}`;
+  // Members in RFC 8785 order; undefined ones are left out by JSON.stringify, as JCS leaves them out.
+  return JSON.stringify({
+    attributes,
+    body: projection.body,
+    dropped_attributes_count: projection.dropped_attributes_count,
+    flags: projection.flags,
+    observed_time: projection.observed_time,
+    scope_name: projection.scope_name,
+    scope_version: projection.scope_version,
+    service_name: projection.service_name,
+    severity_number: projection.severity_number,
+    severity_text: projection.severity_text,
+    span_id: projection.span_id,
+    time: projection.time,
+    trace_id: projection.trace_id,
+    v: projection.v,
+  });
 }
 
 /** SHA-256 (lowercase hex) of the canonical projection. */

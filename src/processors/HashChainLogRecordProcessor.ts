@@ -37,6 +37,7 @@ import { resolveSigningKey, type SigningKey } from '../integrity/keys.js';
 import { GENESIS_HASH, hashProjection, hashResource, projectSdkLogRecord, stringForm } from '../integrity/projection.js';
 import { uuidV7 } from '../internal/ids.js';
 import { reportFailure } from '../internal/failures.js';
+import { sameStrings } from '../internal/sameStrings.js';
 import {
   ATTR_AUDIT_CHAIN_ID,
   ATTR_AUDIT_CHAIN_PREV_HASH,
@@ -92,6 +93,8 @@ interface Chain {
   resourceHash: string;
   /** Original attribute keys of the records since the last checkpoint. */
   attributeKeys: Set<string>;
+  /** The key list of the latest record, already in `attributeKeys`: records of one kind repeat it. */
+  lastKeys: readonly string[];
   closed: boolean;
 }
 
@@ -277,6 +280,7 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
       resourceKeys,
       resourceHash: hashResource(resourceValues, resourceKeys),
       attributeKeys: new Set(),
+      lastKeys: [],
       closed: false,
     };
     this._chains.set(traceKey, chain);
@@ -296,7 +300,11 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
     const hash = hashProjection(projectSdkLogRecord(record));
     record.setAttribute(ATTR_AUDIT_RECORD_HASH, hash);
     chain.head = hash;
-    for (const key in record.attributes) chain.attributeKeys.add(key);
+    const keys = Object.keys(record.attributes);
+    if (!sameStrings(keys, chain.lastKeys)) {
+      for (const key of keys) chain.attributeKeys.add(key);
+      chain.lastKeys = keys;
+    }
   }
 
   private _schedule(chain: Chain, reason: CheckpointReason, final: boolean): void {
@@ -405,6 +413,7 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
   private _afterCheckpoint(chain: Chain, checkpoint: SignedCheckpoint): void {
     chain.sinceCheckpoint = 0;
     chain.attributeKeys.clear();
+    chain.lastKeys = [];
     chain.lastCheckpointAt = Date.now();
     chain.lastCheckpoint = checkpoint;
     this._latest.set(chain.key, checkpoint);

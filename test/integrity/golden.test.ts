@@ -85,6 +85,31 @@ describe('projection golden vectors', () => {
     await provider.shutdown();
   });
 
+  test('the specialised canonical form orders keys by UTF-16 code units, integer-like keys included', () => {
+    const projection = {
+      v: '1',
+      time: '1',
+      body: 'b\u2028"\\',
+      attributes: { b: '1', '10': 'ten', '9': 'nine', a: 'x', 'Z': 'upper', '\u00e9': 'e-acute', '\ud83d\ude00': 'emoji', '\uff61': 'halfwidth', '': 'empty' },
+    };
+    expect(canonicalProjection(projection)).toBe(canonicalize(projection));
+    expect(canonicalProjection(projection).indexOf('"10"')).toBeLessThan(canonicalProjection(projection).indexOf('"9"'));
+    const plain = { ...projection, attributes: { b: '1', a: 'x', '\ud83d\ude00': 'emoji', '\uff61': 'halfwidth' } };
+    expect(canonicalProjection(plain)).toBe(canonicalize(plain));
+  });
+
+  test('the canonical form stays right when more key lists than the order cache holds alternate', () => {
+    const projections = Array.from({ length: 20 }, (_, i) => ({
+      v: '1',
+      time: String(i),
+      body: 'b',
+      attributes: Object.fromEntries(Array.from({ length: (i % 5) + 1 }, (_, j) => [`k${(i * 7 + j * 3) % 11}.${j}`, `v${j}`])),
+    }));
+    for (let pass = 0; pass < 3; pass += 1) {
+      for (const projection of projections) expect(canonicalProjection(projection)).toBe(canonicalize(projection));
+    }
+  });
+
   test('the specialised canonical form equals generic RFC 8785 canonicalization on a real trail', async () => {
     const { makeTrail } = await import('./trail.js');
     const trail = await makeTrail({ runs: 2, recordsPerRun: 6, chainAllLogRecords: true });
