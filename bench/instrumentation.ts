@@ -213,17 +213,23 @@ async function child(): Promise<Record<string, number>> {
   return results;
 }
 
-const ROWS: [label: string, ours: string, baseline: string, target: string][] = [
-  ['withSpan vs raw startActiveSpan', 'withSpan', 'raw startActiveSpan', '<= 1.1x'],
-  ['withSpan vs bare async call', 'withSpan', 'bare async call', 'n/a'],
-  ['withTool (span audit record + metrics only) vs raw span + logger.emit', 'withTool [audit record + metrics only]', 'raw span + logger.emit [audit record + metrics only]', '<= 1.5x'],
-  ['withTool (default processors) vs raw span + logger.emit', 'withTool [default processors, discarding exporters]', 'raw span + logger.emit [default processors, discarding exporters]', '<= 1.5x'],
-  ['withTool (default pipeline with journal) vs raw span + logger.emit', 'withTool [default pipeline with journal]', 'raw span + logger.emit [default pipeline with journal]', 'n/a (disk)'],
-  ['audit.decision vs raw logger.emit (same pipeline)', 'audit.decision', 'raw logger.emit', '<= 1.5x'],
-  ['audit.decision vs pino.info (no-op stream)', 'audit.decision', 'pino.info', 'n/a'],
-  ['audit.decision (default processors) vs raw logger.emit', 'audit.decision [default processors, discarding exporters]', 'raw logger.emit', 'n/a'],
-  ['audit.decision (default pipeline with journal) vs raw logger.emit', 'audit.decision [default pipeline with journal]', 'raw logger.emit', 'n/a (disk)'],
+/** A comparison row; `limit` is the issue's target ratio, when it sets one for this pipeline. */
+const ROWS: [label: string, ours: string, baseline: string, limit: number | undefined][] = [
+  ['withSpan vs raw startActiveSpan', 'withSpan', 'raw startActiveSpan', 1.1],
+  ['withSpan vs bare async call', 'withSpan', 'bare async call', undefined],
+  ['withTool (span audit record + metrics) vs raw span + logger.emit', 'withTool [audit record + metrics only]', 'raw span + logger.emit [audit record + metrics only]', 1.5],
+  ['audit.decision vs raw logger.emit (same pipeline)', 'audit.decision', 'raw logger.emit', 1.5],
+  ['audit.decision vs pino.info (no-op stream)', 'audit.decision', 'pino.info', undefined],
+  ['withTool (+ redaction + hash chain) vs raw span + logger.emit', 'withTool [default processors, discarding exporters]', 'raw span + logger.emit [default processors, discarding exporters]', undefined],
+  ['withTool (+ redaction + hash chain + journal) vs raw span + logger.emit', 'withTool [default pipeline with journal]', 'raw span + logger.emit [default pipeline with journal]', undefined],
+  ['audit.decision (+ redaction + hash chain) vs raw logger.emit', 'audit.decision [default processors, discarding exporters]', 'raw logger.emit', undefined],
+  ['audit.decision (+ redaction + hash chain + journal) vs raw logger.emit', 'audit.decision [default pipeline with journal]', 'raw logger.emit', undefined],
 ];
+
+function verdict(ratio: number, limit: number | undefined): string {
+  if (limit === undefined) return 'n/a';
+  return `<= ${limit}x: ${ratio <= limit ? 'met' : 'NOT met'}`;
+}
 
 function report(perProcess: Record<string, number>[]): string {
   const names = Object.keys(perProcess[0]);
@@ -239,7 +245,12 @@ function report(perProcess: Record<string, number>[]): string {
     '',
     '| comparison | ratio (median over processes) | target |',
     '| --- | ---: | --- |',
-    ...ROWS.map(([label, a, b, target]) => `| ${label} | ${ratio(a, b).toFixed(2)}x | ${target} |`),
+    ...ROWS.map(([label, a, b, limit]) => `| ${label} | ${ratio(a, b).toFixed(2)}x | ${verdict(ratio(a, b), limit)} |`),
+    '',
+    'The SDK targets (issue 2) are set for its pipeline: the span, its audit record and the metrics processors. ' +
+      'Redaction (on by default, issue 3) and the hash chain (on by default, issue 7) came later and are measured separately ' +
+      '(the Redaction and Integrity sections); the last four rows show what a user pays with every default on. ' +
+      'Each default can be turned off (`redaction: false`, `integrity: false`, `journal: false`).',
   ];
   return lines.join('\n');
 }
