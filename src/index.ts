@@ -4,6 +4,7 @@
 export { start, DEFAULT_DIRECTORY, DEFAULT_PROMETHEUS_PORT } from './setup/start.js';
 export type { SwarmtrailHandle, TrailDestination } from './setup/start.js';
 export type { StartOptions } from './setup/StartOptions.js';
+export type { SwarmtrailPreset } from './setup/presets.js';
 export type { OtlpProtocol } from './setup/environment.js';
 
 // Instrumentation

@@ -96,6 +96,13 @@ export const METRIC_SWARMTRAIL_JOURNAL_RECORDS_DROPPED = 'swarmtrail.journal.rec
 /** Counter, unit `{failure}`; attribute swarmtrail.verify.failure.kind: integrity verification failures. */
 export const METRIC_SWARMTRAIL_VERIFY_FAILURES = 'swarmtrail.verify.failures';
 
+// --- process metrics (OTel semconv, process.* and cpu.*) ---------------------------------------
+/** Counter, unit `s`; attribute cpu.mode (`user`, `system`): CPU time of the process. */
+export const METRIC_PROCESS_CPU_TIME = 'process.cpu.time';
+/** Gauge, unit `By`: resident memory of the process (an UpDownCounter in the OTel conventions). */
+export const METRIC_PROCESS_MEMORY_USAGE = 'process.memory.usage';
+export const ATTR_CPU_MODE = 'cpu.mode';
+
 export const ATTR_SWARMTRAIL_REDACTION_KIND = 'swarmtrail.redaction.kind';
 export const ATTR_SWARMTRAIL_SIGNAL = 'swarmtrail.signal';
 export const ATTR_SWARMTRAIL_COMPONENT = 'swarmtrail.component';
@@ -146,8 +153,26 @@ export const AUDIT_EVENT_TYPE_THOUGHT = 'thought';
 export const AUDIT_EVENT_TYPE_ERROR = 'error';
 export const AUDIT_EVENT_TYPE_FINANCIAL = 'financial';
 export const AUDIT_EVENT_TYPE_COMPONENT = 'component';
+/** The SDK started in this process: version, preset and components in `audit.system.*`. */
+export const AUDIT_EVENT_TYPE_SYSTEM_START = 'system.start';
+/** The SDK is shutting down; `audit.system.uptime` says for how long it ran. */
+export const AUDIT_EVENT_TYPE_SYSTEM_STOP = 'system.stop';
 
 // --- audit event fields -----------------------------------------------------------------------
+/** String: the configuration preset the SDK started with (`production`, `development`, `compliance`, `minimal`). */
+export const ATTR_AUDIT_SYSTEM_PRESET = 'audit.system.preset';
+/** String[]: the pipeline stages that are on (`redaction`, `integrity`, `journal`, `otlp`, `prometheus`, `audit_span_records`, ...). */
+export const ATTR_AUDIT_SYSTEM_COMPONENTS = 'audit.system.components';
+/** Double: seconds from `system.start` to `system.stop`. */
+export const ATTR_AUDIT_SYSTEM_UPTIME = 'audit.system.uptime';
+/** Int: the process id (OTel semconv `process.pid`). */
+export const ATTR_PROCESS_PID = 'process.pid';
+/** String: the runtime's version, e.g. `24.11.0` (OTel semconv `process.runtime.version`). */
+export const ATTR_PROCESS_RUNTIME_VERSION = 'process.runtime.version';
+/** Resource: the distribution of the OTel SDK in use (OTel semconv), `swarmtrail`. */
+export const ATTR_TELEMETRY_DISTRO_NAME = 'telemetry.distro.name';
+/** Resource: the version of that distribution (OTel semconv). */
+export const ATTR_TELEMETRY_DISTRO_VERSION = 'telemetry.distro.version';
 export const ATTR_AUDIT_DECISION_SUMMARY = 'audit.decision.summary';
 export const ATTR_AUDIT_DECISION_REASONING = 'audit.decision.reasoning';
 /** What the deciding step recommended (e.g. `approve`), next to what was actually done. */

@@ -39,6 +39,8 @@ export interface InternalAuditEventFields extends AuditEventFields {
    * Undefined values are skipped.
    */
   readonly known?: readonly unknown[];
+  /** The logger to emit with, instead of the global one (records of one SDK instance). */
+  readonly logger?: Logger;
 }
 
 let cachedLogger: Logger | undefined;
@@ -124,7 +126,7 @@ export function emitAuditEvent(type: string, fields: InternalAuditEventFields = 
           ? SeverityNumber.ERROR
           : SeverityNumber.WARN);
     const body: AnyValue = truncateString(fields.message ?? `${type} (${outcome})`, limits.maxStringLength);
-    logger().emit({
+    (fields.logger ?? logger()).emit({
       eventName: eventNameOf(type),
       severityNumber: severity,
       severityText: SEVERITY_TEXT[severity] ?? SeverityNumber[severity],

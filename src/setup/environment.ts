@@ -1,4 +1,5 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { PRESET_NAMES, type SwarmtrailPreset } from './presets.js';
 
 /**
  * The only module that reads environment variables. Each helper parses one variable and warns
@@ -29,6 +30,7 @@ export interface SwarmtrailEnvironment {
   readonly signingKey: string | undefined;
   readonly signingKeyId: string | undefined;
   readonly anchor: string | undefined;
+  readonly preset: SwarmtrailPreset | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -160,5 +162,6 @@ export function readEnvironment(env: Env = process.env): SwarmtrailEnvironment {
     signingKey: text(env, 'SWARMTRAIL_SIGNING_KEY'),
     signingKeyId: text(env, 'SWARMTRAIL_SIGNING_KEY_ID'),
     anchor: text(env, 'SWARMTRAIL_ANCHOR'),
+    preset: readChoice(env, 'SWARMTRAIL_PRESET', PRESET_NAMES),
   };
 }

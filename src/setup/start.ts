@@ -23,6 +23,7 @@ import { RedactingPrometheusExporter } from '../exporters/RedactingPrometheusExp
 import { configureInstrumentation } from '../instrument/config.js';
 import { resetInstrumentationCaches } from '../instrument/caches.js';
 import { INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION } from '../instrument/withSpan.js';
+import { ATTR_TELEMETRY_DISTRO_NAME, ATTR_TELEMETRY_DISTRO_VERSION } from '../semconv.js';
 import { resetFailureCounter } from '../internal/failures.js';
 import { Journal } from '../journal/Journal.js';
 import { AuditMetricsLogRecordProcessor } from '../processors/AuditMetricsLogRecordProcessor.js';
@@ -41,6 +42,9 @@ import { readEnvironment, type OtlpProtocol, type Signal, type SwarmtrailEnviron
 import { createOtlpExporters } from './otlpExporters.js';
 import { LateBoundMeter, LateBoundMetricExporter } from './lateBinding.js';
 import type { StartOptions } from './StartOptions.js';
+import { PRESETS } from './presets.js';
+import { registerProcessMetrics } from './processMetrics.js';
+import { emitSystemStart } from './systemEvents.js';
 
 /** Where the trail goes. */
 export type TrailDestination =
@@ -99,7 +103,13 @@ function buildResource(options: StartOptions, env: SwarmtrailEnvironment): Resou
   const serviceName =
     options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node';
   return defaultResource().merge(
-    resourceFromAttributes({ ...env.resourceAttributes, ...options.resourceAttributes, 'service.name': serviceName }),
+    resourceFromAttributes({
+      [ATTR_TELEMETRY_DISTRO_NAME]: 'swarmtrail',
+      [ATTR_TELEMETRY_DISTRO_VERSION]: INSTRUMENTATION_SCOPE_VERSION,
+      ...env.resourceAttributes,
+      ...options.resourceAttributes,
+      'service.name': serviceName,
+    }),
   );
 }
 
@@ -114,6 +124,9 @@ function validate(options: StartOptions): void {
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new Error(`swarmtrail start(): endpoint must be an http(s) URL such as http://127.0.0.1:4318, got ${JSON.stringify(options.endpoint)}`);
     }
+  }
+  if (options.preset !== undefined && !Object.hasOwn(PRESETS, options.preset)) {
+    throw new Error(`swarmtrail start(): preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(options.preset)}`);
   }
   if (options.protocol !== undefined && options.protocol !== 'http/protobuf' && options.protocol !== 'http/json') {
     throw new Error(`swarmtrail start(): protocol must be 'http/protobuf' or 'http/json', got ${JSON.stringify(options.protocol)}`);
@@ -142,7 +155,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   validate(options);
   const env = readEnvironment(options.env ?? process.env);
   const logLevel = options.logLevel ?? env.logLevel ?? DiagLogLevel.WARN;
-  diag.setLogger(new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
+  diag.setLogger(options.diagLogger ?? new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
 
   if (options.disabled ?? env.sdkDisabled ?? false) {
     configureInstrumentation({ disabled: true });
@@ -152,9 +165,17 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     diag.warn('swarmtrail: start() was called again; shutting down the previous instance first');
     void active.shutdown();
   }
-  configureInstrumentation({ disabled: false, captureContent: options.captureContent ?? env.captureContent ?? false });
+  const presetName = options.preset ?? env.preset ?? 'production';
+  const preset = PRESETS[presetName];
+  configureInstrumentation({ disabled: false, captureContent: options.captureContent ?? env.captureContent ?? preset.captureContent });
 
-  const redactor = options.redaction === false ? undefined : new Redactor(options.redaction ?? {});
+  const redactor =
+    options.redaction === false
+      ? undefined
+      : new Redactor({
+          ...options.redaction,
+          ...(preset.detectIpAddresses && options.redaction?.detectIpAddresses === undefined ? { detectIpAddresses: true } : {}),
+        });
   const rawResource = buildResource(options, env);
   const resource = redactor === undefined ? rawResource : redactResource(rawResource, redactor);
   const resolved = resolveExport(options, env);
@@ -199,14 +220,15 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   });
   const meter: Meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION);
   redactionMeter.bind(meter);
+  if (options.processMetrics ?? true) registerProcessMetrics(meter);
 
   const journal = useJournal
     ? new Journal({
         ...(options.journal ?? {}),
         directory: options.journal?.directory ?? env.journalDirectory ?? join(directory, 'journal'),
-        durability: options.journal?.durability ?? env.journalDurability,
+        durability: options.journal?.durability ?? env.journalDurability ?? preset.durability,
         maxBytes: options.journal?.maxBytes ?? env.journalMaxBytes,
-        diskCapPolicy: options.journal?.diskCapPolicy ?? env.journalDiskCapPolicy,
+        diskCapPolicy: options.journal?.diskCapPolicy ?? env.journalDiskCapPolicy ?? preset.diskCapPolicy,
         meter,
         export:
           resolved === undefined
@@ -224,12 +246,15 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     : undefined;
   if (journal !== undefined) journalMetrics?.bind(new JournalMetricExporter({ journal }));
 
-  const integrity = options.integrity === false ? undefined : (options.integrity ?? {});
+  const integrity =
+    options.integrity === false || (options.integrity === undefined && !preset.integrity) ? undefined : (options.integrity ?? {});
   const hashChain =
     integrity === undefined || integrity.enabled === false
       ? undefined
       : new HashChainLogRecordProcessor({
           ...integrity,
+          checkpointEveryRecords: integrity.checkpointEveryRecords ?? preset.checkpointEveryRecords,
+          checkpointIntervalSeconds: integrity.checkpointIntervalSeconds ?? preset.checkpointIntervalSeconds,
           signingKey: integrity.signingKey ?? env.signingKey,
           signingKeyId: integrity.signingKeyId ?? env.signingKeyId,
           anchor: integrity.anchor ?? env.anchor,
@@ -250,7 +275,8 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
 
   const spanProcessors: SpanProcessor[] = [];
   if (redactor !== undefined) spanProcessors.push(new RedactingSpanProcessor({ redactor, meter }));
-  if (options.auditSpanRecords ?? true) {
+  const auditSpanRecords = options.auditSpanRecords ?? preset.auditSpanRecords;
+  if (auditSpanRecords) {
     spanProcessors.push(
       new AuditSpanProcessor({
         logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION),
@@ -296,6 +322,28 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   if (destination.kind === 'none' && (options.spanExporters ?? []).length === 0 && (options.logRecordExporters ?? []).length === 0) {
     diag.warn('swarmtrail: journal disabled and no OTLP endpoint: only the exporters you added receive the trail');
   }
+  if (preset.requireExternalTrust && hashChain !== undefined) {
+    if (integrity?.signingKey === undefined && env.signingKey === undefined) {
+      diag.warn(`swarmtrail: preset ${presetName}: no signing key given (SWARMTRAIL_SIGNING_KEY); checkpoints are signed with a key kept next to the trail, which proves little to an auditor`);
+    }
+    if (integrity?.anchor === undefined && env.anchor === undefined) {
+      diag.warn(`swarmtrail: preset ${presetName}: no anchor (SWARMTRAIL_ANCHOR); deleting the tail of a trail together with its checkpoints is not detectable without one`);
+    }
+  }
+
+  const components = [
+    ...(redactor === undefined ? [] : ['redaction']),
+    ...(hashChain === undefined ? [] : ['integrity']),
+    ...(journal === undefined ? [] : [`journal(${journal.durability})`]),
+    ...(resolved === undefined ? [] : [`otlp(${resolved.protocols.traces})`]),
+    ...(auditSpanRecords ? ['audit_span_records'] : []),
+    ...(options.prometheus === undefined ? [] : ['prometheus']),
+    ...((options.spanExporters ?? []).length + (options.logRecordExporters ?? []).length > 0 ? ['custom_exporters'] : []),
+  ];
+  const emitSystemStop =
+    (options.systemEvents ?? true)
+      ? emitSystemStart({ logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION), preset: presetName, components })
+      : undefined;
 
   let stopping: Promise<void> | undefined;
   const forceFlush = async (): Promise<void> => {
@@ -325,6 +373,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
         removeExitHooks();
         for (const step of [
           () => tracerProvider.shutdown(),
+          () => Promise.resolve(emitSystemStop?.()),
           // Final checkpoints must be emitted before the logger provider refuses records.
           () => Promise.resolve(hashChain?.sealAll()),
           () => loggerProvider.shutdown(),

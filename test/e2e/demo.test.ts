@@ -77,9 +77,16 @@ describe('the demo swarm exported over OTLP/HTTP JSON', () => {
 
   it('sends one audit record per span plus the explicit events, all carrying the trace id', () => {
     const spans = receiver.spans();
-    const records = receiver.logRecords();
+    const all = receiver.logRecords();
     const runId = spans[0].traceId;
-    for (const record of records) expect(record.traceId).toBe(runId);
+    // Outside the run: the SDK's system.start/stop records and the final checkpoint of their chain.
+    const outside = all.filter((record) => record.traceId !== runId);
+    expect(outside.map((record) => [record.eventName, record.traceId ?? ''])).toEqual([
+      ['audit.system.start', ''],
+      ['audit.system.stop', ''],
+      ['audit.checkpoint', ''],
+    ]);
+    const records = all.filter((record) => record.traceId === runId);
     const spanRecords = records.filter((record) => String(record.eventName).endsWith('.end'));
     expect(spanRecords.map((record) => record.spanId).sort()).toEqual(spans.map((span) => span.spanId).sort());
     const explicit = records.filter((record) => !String(record.eventName).endsWith('.end')).map((record) => record.eventName).sort();

@@ -30,6 +30,9 @@ export function startHarness(options: StartOptions = {}): Harness {
     env: {},
     // Chaining is tested in test/integrity and test/setup; here it would add checkpoint records.
     integrity: false,
+    // system.start/stop records and process metrics are tested in test/setup/system.test.ts.
+    systemEvents: false,
+    processMetrics: false,
     ...options,
     spanExporters: [spans, ...(options.spanExporters ?? [])],
     logRecordExporters: [logs, ...(options.logRecordExporters ?? [])],

@@ -82,7 +82,16 @@ describe('OTLP/HTTP export to a local receiver', () => {
         expect(root.parentSpanId).toBe('');
         expect(agent.parentSpanId).toBe(root.spanId);
         expect(spans.find((span) => span.name === 'execute_tool t')!.parentSpanId).toBe(agent.spanId);
-        const records = r.logRecords();
+        const all = r.logRecords();
+        // The SDK's own system.start/stop records belong to no run (and share the process chain).
+        const system = all.filter((record) => record.traceId === '' || record.traceId === undefined);
+        expect(system.map((record) => record.eventName)).toEqual(['audit.system.start', 'audit.system.stop', 'audit.checkpoint']);
+        expect(system[0].attributes['audit.system.preset']).toBe('production');
+        expect(system[0].attributes['audit.system.components']).toEqual(
+          expect.arrayContaining(['redaction', 'integrity', `otlp(${protocol})`, 'audit_span_records']),
+        );
+        expect(system[1].attributes['audit.system.uptime']).toBeGreaterThan(0);
+        const records = all.filter((record) => !system.includes(record));
         expect(records.map((record) => record.eventName).sort()).toEqual([
           'audit.agent.end',
           'audit.checkpoint',
@@ -102,7 +111,9 @@ describe('OTLP/HTTP export to a local receiver', () => {
         expect(sequence).toEqual(sequence.map((_, index) => sequence[0] + index));
         if (protocol === 'http/json') {
           const metrics = r.jsonMetrics();
-          expect([...metrics.keys()]).toEqual(expect.arrayContaining(['gen_ai.client.token.usage', 'gen_ai.client.operation.duration', 'swarmtrail.tool.duration', 'swarmtrail.audit.events']));
+          expect([...metrics.keys()]).toEqual(
+            expect.arrayContaining(['gen_ai.client.token.usage', 'gen_ai.client.operation.duration', 'swarmtrail.tool.duration', 'swarmtrail.audit.events', 'process.cpu.time', 'process.memory.usage']),
+          );
         }
       });
     }
