@@ -109,6 +109,12 @@ export const ATTR_SWARMTRAIL_COMPONENT = 'swarmtrail.component';
 /** On a record or span: the kinds that were redacted from it (never the values). */
 export const ATTR_SWARMTRAIL_REDACTED_KINDS = 'swarmtrail.redacted.kinds';
 /**
+ * On a span whose result was a stream (async iterable): `true` when the stream was
+ * garbage-collected before it was exhausted, failed or closed. The span then ends at the stream's
+ * last step (or when it was returned, if it was never read).
+ */
+export const ATTR_SWARMTRAIL_STREAM_ABANDONED = 'swarmtrail.stream.abandoned';
+/**
  * On a log record that has no `audit.event.id`: a unique id (UUID) the journal adds so that
  * duplicates from at-least-once delivery can be removed. Spans are identified by trace id + span id.
  */
@@ -250,6 +256,8 @@ export const ATTR_AUDIT_CHECKPOINT_REASON = 'audit.checkpoint.reason';
 export const ATTR_AUDIT_CHECKPOINT_RESOURCE_KEYS = 'audit.checkpoint.resource_keys';
 /** String[]: the original attribute keys of the chain's records since the previous checkpoint (Loki maps them back). */
 export const ATTR_AUDIT_CHECKPOINT_ATTRIBUTE_KEYS = 'audit.checkpoint.attribute_keys';
+/** String: SHA-256 (hex) of the canonical JSON array of `attribute_keys` (sorted); signed, on root spans instead of the list. */
+export const ATTR_AUDIT_CHECKPOINT_ATTRIBUTE_KEYS_HASH = 'audit.checkpoint.attribute_keys_hash';
 /** String: SHA-256 (hex) of the canonical writer resource (`resource_keys` with string-form values). */
 export const ATTR_AUDIT_CHECKPOINT_RESOURCE_HASH = 'audit.checkpoint.resource_hash';
 /** On `swarmtrail.verify.failures`: the kind of failure (`modified`, `missing`, `fork`, ...). */

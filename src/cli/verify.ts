@@ -1,7 +1,8 @@
 /**
  * `swarmtrail verify`: checks an audit trail's hash chains and signed checkpoints (docs/integrity.md)
  * in the local journal, an exported OTLP/JSON file, or Loki. Exit code 0 only when everything
- * verifies; `--json` prints the report; `--metrics-endpoint` pushes `swarmtrail.verify.failures`.
+ * verifies against a pinned key, 3 when it verifies against an unpinned one; `--json` prints the
+ * report; `--metrics-endpoint` pushes `swarmtrail.verify.failures`.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +18,12 @@ import type { Palette } from './format.js';
 import type { CliCommand, ParsedArguments } from './main.js';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
+const RUN_PREFIX = /^[0-9a-f]{4,32}$/;
+/** Exit code: every chain verifies, but only against a key that was not pinned with --public-key. */
+export const EXIT_UNPINNED = 3;
+
+/** How far the signatures' signer is trusted. */
+type Trust = 'pinned' | 'local-key' | 'embedded';
 const DEFAULT_LOKI_RANGE_MS = 7 * 86_400_000;
 const MAX_FINDINGS_SHOWN = 20;
 
@@ -42,15 +49,19 @@ function parseHeaders(values: readonly string[]): Record<string, string> {
 }
 
 /** Trusted keys: `--public-key` paths, else the key a local writer generated next to the journal. */
-function trustedKeys(context: CommandContext, paths: readonly string[], usesJournal: boolean): { keys: TrustedKey[]; note: string | undefined } {
+function trustedKeys(context: CommandContext, paths: readonly string[], usesJournal: boolean): { keys: TrustedKey[]; note: string | undefined; trust: Trust } {
   try {
-    if (paths.length > 0) return { keys: loadTrustedKeys(paths.map((path) => resolve(context.io.cwd, path))), note: undefined };
-    if (!usesJournal) return { keys: [], note: undefined };
+    if (paths.length > 0) return { keys: loadTrustedKeys(paths.map((path) => resolve(context.io.cwd, path))), note: undefined, trust: 'pinned' };
+    if (!usesJournal) return { keys: [], note: undefined, trust: 'embedded' };
     const location = context.location;
     const base = existsSync(location) && statSync(location).isDirectory() ? location : dirname(location);
     const local = join(base, '..', 'keys', GENERATED_PUBLIC_KEY_FILE);
-    if (!existsSync(local)) return { keys: [], note: undefined };
-    return { keys: loadTrustedKeys([local]), note: `trusting the locally generated key ${local} (pass --public-key to pin a key kept elsewhere)` };
+    if (!existsSync(local)) return { keys: [], note: undefined, trust: 'embedded' };
+    return {
+      keys: loadTrustedKeys([local]),
+      note: `checked against the locally generated key ${local}, which anyone who can write the trail's directory can replace: pass --public-key to pin the signer`,
+      trust: 'local-key',
+    };
   } catch (error) {
     if (error instanceof SigningKeyError) throw new CliError(error.message);
     throw error;
@@ -116,12 +127,15 @@ export function formatVerificationReport(report: VerificationReport, palette: Pa
 async function run(context: CommandContext, args: ParsedArguments): Promise<number> {
   const values = args.values;
   const runId = optionalString(values.run)?.toLowerCase();
-  if (runId !== undefined && !TRACE_ID.test(runId)) throw new UsageError(`--run ${String(values.run)}: expected a run id (32 hex digits, the trace id)`);
   const lokiUrl = optionalString(values.loki);
+  if (runId !== undefined && lokiUrl !== undefined && !TRACE_ID.test(runId)) {
+    throw new UsageError(`--run ${String(values.run)}: with --loki, the whole run id (32 hex digits, the trace id)`);
+  }
+  if (runId !== undefined && !RUN_PREFIX.test(runId)) throw new UsageError(`--run ${String(values.run)}: expected a run id or a prefix of at least 4 hex digits`);
   const keyPaths = strings(values['public-key']);
-  const { keys, note } = trustedKeys(context, keyPaths, lokiUrl === undefined);
+  const { keys, note, trust } = trustedKeys(context, keyPaths, lokiUrl === undefined);
   const anchorEntries = anchors(context, strings(values.anchor));
-  const runs = runId === undefined ? undefined : new Set([runId]);
+  const runs = runId === undefined ? undefined : { has: (traceId: string) => traceId.startsWith(runId) };
   const verifier = new TrailVerifier({
     source: lokiUrl === undefined ? context.location : `Loki ${lokiUrl}`,
     ordered: lokiUrl === undefined,
@@ -173,9 +187,21 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
       await context.warn(`could not push swarmtrail.verify.failures to ${endpoint}: ${(error as Error).message}`);
     }
   }
-  if (context.options.json) await context.json(report);
-  else await context.out(formatVerificationReport(report, context.palette));
-  return report.ok ? EXIT_OK : EXIT_FAILURE;
+  const signed = report.chains.some((chain) => chain.checkpoints > 0);
+  const unpinned = report.ok && signed && trust !== 'pinned';
+  if (context.options.json) await context.json({ ...report, trust });
+  else {
+    await context.out(formatVerificationReport(report, context.palette));
+    if (unpinned) {
+      await context.out(
+        context.palette.yellow(
+          `the signer is not pinned: signatures were checked against ${trust === 'local-key' ? 'the key file next to the trail' : 'the public keys the checkpoints carry'}, which proves the trail is consistent, not who wrote it; pass --public-key <trusted.pub.pem> (exit code ${EXIT_UNPINNED})`,
+        ) + '\n',
+      );
+    }
+  }
+  if (!report.ok) return EXIT_FAILURE;
+  return unpinned ? EXIT_UNPINNED : EXIT_OK;
 }
 
 export const verifyCommand: CliCommand = {
@@ -185,10 +211,13 @@ export const verifyCommand: CliCommand = {
   help: `Verifies every audit-record hash chain in the journal (--dir), an exported OTLP/JSON file
 (--dir <file>), or Loki (--loki). Reports modified, missing, reordered, forked, truncated or
 appended records and bad or untrusted checkpoint signatures; duplicates are ignored.
-Exit code 0 only when everything verifies.
+Exit code 0 only when everything verifies against a pinned key (--public-key); 1 when anything
+fails; 2 for a usage error; 3 when everything verifies but the signer was not pinned (the key file
+next to the trail, or the keys the checkpoints carry: anyone who can rewrite the trail can replace
+those).
 
 Options:
-      --run <run-id>            only this run (its trace id)
+      --run <run-id>            only this run (its trace id, or a prefix of 4+ hex digits; whole id with --loki)
       --loki <url>              read from Loki's query API instead of the journal
       --since <time>            Loki: range start, ISO time or duration ago (default 7d)
       --until <time>            Loki: range end (default now)

@@ -11,21 +11,13 @@
  */
 import { hash as digest, type KeyObject } from 'node:crypto';
 import { verifyCheckpointSignature, type CheckpointStatement } from './checkpoint.js';
+import { statedCheckpoint } from './checkpointFields.js';
 import { publicKeyFromHex, type TrustedKey } from './keys.js';
 import { canonicalProjection, GENESIS_HASH, type RecordProjection } from './projection.js';
 import {
   ATTR_AUDIT_CHAIN_ID,
   ATTR_AUDIT_CHAIN_PREV_HASH,
   ATTR_AUDIT_CHAIN_SEQ,
-  ATTR_AUDIT_CHECKPOINT_FINAL,
-  ATTR_AUDIT_CHECKPOINT_HEAD_HASH,
-  ATTR_AUDIT_CHECKPOINT_KEY_ID,
-  ATTR_AUDIT_CHECKPOINT_PUBLIC_KEY,
-  ATTR_AUDIT_CHECKPOINT_RESOURCE_HASH,
-  ATTR_AUDIT_CHECKPOINT_RESOURCE_KEYS,
-  ATTR_AUDIT_CHECKPOINT_SEQ,
-  ATTR_AUDIT_CHECKPOINT_SIGNATURE,
-  ATTR_AUDIT_CHECKPOINT_TIME,
   ATTR_AUDIT_EVENT_TYPE,
   AUDIT_EVENT_TYPE_CHECKPOINT,
 } from '../semconv.js';
@@ -122,13 +114,17 @@ export interface TrailRecord {
   readonly orderGroup?: number;
 }
 
-/** An anchor entry (one line of an anchor file). */
+/**
+ * A checkpoint stored outside the chain it covers: a line of an anchor file, or the copy of a run's
+ * final checkpoint on its root span (`origin` `span`).
+ */
 export interface AnchorEntry extends CheckpointStatement {
   readonly signature: string;
   readonly publicKey: string;
-  readonly final: boolean;
   readonly traceId?: string;
   readonly location: string;
+  /** Default `anchor`. */
+  readonly origin?: 'anchor' | 'span';
 }
 
 export interface TrailVerifierOptions {
@@ -144,11 +140,16 @@ export interface TrailVerifierOptions {
    * Which anchored chains must be present: `all` (verifying a whole journal or file), a set of trace
    * ids (verifying one run), or `none` (a time range). Default `all`.
    */
-  readonly anchorScope?: 'all' | 'none' | ReadonlySet<string>;
+  readonly anchorScope?: 'all' | 'none' | RunSelection;
   /** Chains without a final checkpoint are a warning instead of a `truncated` failure. Default false. */
   readonly allowOpen?: boolean;
   /** Only records of these runs (trace ids) are verified; others are skipped. Default: all. */
-  readonly traceIds?: ReadonlySet<string>;
+  readonly traceIds?: RunSelection;
+}
+
+/** The runs (trace ids) a verification is restricted to, e.g. a set, or every id with a prefix. */
+export interface RunSelection {
+  has(traceId: string): boolean;
 }
 
 const STATE_ABSENT = 0;
@@ -270,6 +271,7 @@ export class TrailVerifier {
   private readonly _touched = new Set<ChainState>();
   private _recordsRead = 0;
   private _tofuUsed = false;
+  private readonly _extraAnchors: AnchorEntry[] = [];
 
   constructor(options: TrailVerifierOptions) {
     this._options = options;
@@ -294,6 +296,13 @@ export class TrailVerifier {
 
   warn(message: string): void {
     this._warnings.push(message);
+  }
+
+  /** A checkpoint found outside the chain, e.g. on a run's root span, checked like an anchor entry. */
+  addAnchor(entry: AnchorEntry): void {
+    const only = this._options.traceIds;
+    if (only !== undefined && (entry.traceId === undefined || !only.has(entry.traceId))) return;
+    this._extraAnchors.push(entry);
   }
 
   add(record: TrailRecord): void {
@@ -384,7 +393,7 @@ export class TrailVerifier {
   finish(): VerificationReport {
     this.endBatch();
     const anchorsByChain = new Map<string, AnchorEntry[]>();
-    for (const entry of this._options.anchors ?? []) {
+    for (const entry of [...(this._options.anchors ?? []), ...this._extraAnchors]) {
       const list = anchorsByChain.get(entry.chainId) ?? [];
       list.push(entry);
       anchorsByChain.set(entry.chainId, list);
@@ -396,7 +405,12 @@ export class TrailVerifier {
       if (this._chains.has(chainId) || scope === 'none') continue;
       if (scope !== 'all' && !entries.some((entry) => entry.traceId !== undefined && scope.has(entry.traceId))) continue;
       const top = Math.max(...entries.map((entry) => entry.seq));
-      this._findings.push({ kind: 'truncated', chainId, seq: 1, seqEnd: top + 1, location: entries[0].location, message: `anchored chain (up to seq ${top}) has no records in the trail` });
+      const what = entries.every((entry) => entry.origin === 'span') ? "the run's root span holds a checkpoint of this chain" : 'anchored chain';
+      this._findings.push({ kind: 'truncated', chainId, seq: 1, seqEnd: top + 1, location: entries[0].location, message: `${what} (up to seq ${top}), but the trail has no records of it` });
+    }
+    const only = this._options.traceIds;
+    if (only !== undefined && this._chains.size === 0 && anchorsByChain.size === 0) {
+      this._findings.push({ kind: 'missing', message: 'no audit records, checkpoints or root-span checkpoints of the selected run in the trail' });
     }
     if (this._tofuUsed) {
       this._warnings.push('no trusted public key given: checkpoint signatures were checked against the keys embedded in the checkpoints (trust on first use); pass --public-key to pin the signer');
@@ -463,18 +477,13 @@ export class TrailVerifier {
     let resourceHash: string | undefined;
     let resourceKeys: readonly string[] | undefined;
     for (const checkpoint of chain.checkpoints) {
-      const a = checkpoint.attributes;
-      const covered = parseSeq(a[ATTR_AUDIT_CHECKPOINT_SEQ]) ?? (a[ATTR_AUDIT_CHECKPOINT_SEQ] === '0' ? 0 : undefined);
-      const statement: CheckpointStatement = {
-        chainId: chain.id,
-        seq: covered ?? -1,
-        headHash: a[ATTR_AUDIT_CHECKPOINT_HEAD_HASH] ?? '',
-        time: a[ATTR_AUDIT_CHECKPOINT_TIME] ?? '',
-        keyId: a[ATTR_AUDIT_CHECKPOINT_KEY_ID] ?? '',
-      };
-      const signed = this._checkSignature(chain, statement, a[ATTR_AUDIT_CHECKPOINT_SIGNATURE] ?? '', a[ATTR_AUDIT_CHECKPOINT_PUBLIC_KEY] ?? '', checkpoint.location, checkpoint.recordSeq);
+      // Every field used below is covered by the signature (statement v2): an edited final
+      // checkpoint (promoted to final, another resource hash) no longer verifies.
+      const { statement, signature, publicKey } = statedCheckpoint(chain.id, checkpoint.attributes);
+      const covered = statement.seq;
+      const signed = this._checkSignature(chain, statement, signature, publicKey, checkpoint.location, checkpoint.recordSeq);
       if (covered !== checkpoint.recordSeq - 1) {
-        chain.findings.push({ kind: 'bad-checkpoint', chainId: chain.id, seq: checkpoint.recordSeq, location: checkpoint.location, message: `checkpoint at seq ${checkpoint.recordSeq} claims to cover seq ${String(covered)}` });
+        chain.findings.push({ kind: 'bad-checkpoint', chainId: chain.id, seq: checkpoint.recordSeq, location: checkpoint.location, message: `checkpoint at seq ${checkpoint.recordSeq} claims to cover seq ${covered < 0 ? 'undefined' : String(covered)}` });
         continue;
       }
       const head = covered === 0 ? GENESIS_HASH : chain.state(covered) === STATE_ABSENT ? undefined : chain.hash(covered);
@@ -484,16 +493,10 @@ export class TrailVerifier {
       }
       if (!signed) continue;
       checkpointedSeq = Math.max(checkpointedSeq, checkpoint.recordSeq);
-      if (a[ATTR_AUDIT_CHECKPOINT_FINAL] === 'true') finalSeq = finalSeq === undefined ? checkpoint.recordSeq : Math.min(finalSeq, checkpoint.recordSeq);
-      const hash = a[ATTR_AUDIT_CHECKPOINT_RESOURCE_HASH];
-      if (hash !== undefined && resourceHash === undefined) {
-        resourceHash = hash;
-        try {
-          const parsed: unknown = JSON.parse(a[ATTR_AUDIT_CHECKPOINT_RESOURCE_KEYS] ?? '[]');
-          resourceKeys = Array.isArray(parsed) ? parsed.map(String) : [];
-        } catch {
-          resourceKeys = [];
-        }
+      if (statement.final) finalSeq = finalSeq === undefined ? checkpoint.recordSeq : Math.min(finalSeq, checkpoint.recordSeq);
+      if (statement.resourceHash !== '' && resourceHash === undefined) {
+        resourceHash = statement.resourceHash;
+        resourceKeys = statement.resourceKeys;
       }
     }
     let anchoredSeq = 0;

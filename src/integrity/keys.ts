@@ -2,8 +2,8 @@
  * Ed25519 keys for signing checkpoints: resolving the signing key (option, file or a generated
  * local key) and loading the public keys a verifier trusts.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 
@@ -20,8 +20,11 @@ export interface SigningKey {
   readonly publicKey: KeyObject;
   /** Raw 32-byte public key, lowercase hex. */
   readonly publicKeyHex: string;
-  /** Where it came from: an option/environment value, a file path, or generated and stored locally. */
-  readonly source: 'value' | 'file' | 'generated' | 'stored';
+  /**
+   * Where it came from: an option/environment value, a file path, generated and stored locally, or
+   * (when the key directory cannot be written) generated for this process only.
+   */
+  readonly source: 'value' | 'file' | 'generated' | 'stored' | 'ephemeral';
   /** The file it was read from or written to, if any. */
   readonly path?: string;
 }
@@ -105,21 +108,56 @@ export function resolveSigningKey(options: ResolveSigningKeyOptions): SigningKey
     }
   }
   const privatePath = join(options.keyDirectory, GENERATED_PRIVATE_KEY_FILE);
-  if (existsSync(privatePath)) {
-    const mode = statSync(privatePath).mode & 0o077;
-    if (mode !== 0) diag.warn(`swarmtrail: signing key ${privatePath} is readable by group or others (mode ${(statSync(privatePath).mode & 0o777).toString(8)}); run chmod 600 on it`);
-    return fromPrivate(createPrivateKey(readFileSync(privatePath, 'utf8')), options.keyId, 'stored', privatePath);
+  try {
+    return storedOrGeneratedKey(privatePath, options);
+  } catch (error) {
+    if (error instanceof SigningKeyError) throw error;
+    // An unwritable directory (read-only container filesystem, serverless bundle) must not stop the
+    // program: sign with a key that lives as long as the process, and say so.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = fromPrivate(privateKey, options.keyId, 'ephemeral');
+    diag.error(
+      `swarmtrail: cannot keep a signing key in ${options.keyDirectory} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+        `signing with key ${key.keyId} generated for this process only, verifiable from the public key each checkpoint carries. ` +
+        'Set SWARMTRAIL_SIGNING_KEY (PEM or path), or make the directory writable.',
+    );
+    return key;
   }
+}
+
+function storedKey(privatePath: string, keyId: string | undefined): SigningKey {
+  const mode = statSync(privatePath).mode & 0o077;
+  if (mode !== 0) diag.warn(`swarmtrail: signing key ${privatePath} is readable by group or others (mode ${(statSync(privatePath).mode & 0o777).toString(8)}); run chmod 600 on it`);
+  return fromPrivate(createPrivateKey(readFileSync(privatePath, 'utf8')), keyId, 'stored', privatePath);
+}
+
+/**
+ * The key kept in the key directory, generated there first if missing. Processes starting together
+ * race safely: each writes a complete key to a file of its own and links it into place, so the key
+ * file is never seen half written, and whoever loses the race uses the winner's key.
+ */
+function storedOrGeneratedKey(privatePath: string, options: ResolveSigningKeyOptions): SigningKey {
+  if (existsSync(privatePath)) return storedKey(privatePath, options.keyId);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   mkdirSync(options.keyDirectory, { recursive: true, mode: 0o700 });
-  writeFileSync(privatePath, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
-  chmodSync(privatePath, 0o600);
-  writeFileSync(join(options.keyDirectory, GENERATED_PUBLIC_KEY_FILE), publicKey.export({ format: 'pem', type: 'spki' }), { mode: 0o644 });
+  const temporary = `${privatePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, privatePath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return storedKey(privatePath, options.keyId);
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+  const publicPath = join(options.keyDirectory, GENERATED_PUBLIC_KEY_FILE);
+  writeFileSync(`${temporary}.pub`, publicKey.export({ format: 'pem', type: 'spki' }), { mode: 0o644 });
+  renameSync(`${temporary}.pub`, publicPath);
   const key = fromPrivate(privateKey, options.keyId, 'generated', privatePath);
   diag.warn(
     `swarmtrail: no signing key given; generated Ed25519 key ${key.keyId} at ${privatePath} (mode 0600). ` +
-      'A key kept next to the trail proves integrity only against someone who cannot read it: for audits, ' +
-      'set SWARMTRAIL_SIGNING_KEY (PEM or path) to a key kept elsewhere and give verifiers its public key.',
+      'A key kept next to the trail guards against accidental change only (anyone who can write the trail can re-sign it): ' +
+      'for audits, set SWARMTRAIL_SIGNING_KEY (PEM or path) to a key kept elsewhere and give verifiers its public key.',
   );
   return key;
 }

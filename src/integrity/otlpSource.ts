@@ -6,6 +6,8 @@
  * JSON type makes the line `corrupt` (a bit flip in a field name must not silently drop the field).
  */
 import { listSegments, readSegmentLines, type JournalSegment } from '../journal/JournalReader.js';
+import { ATTR_AUDIT_CHAIN_ID, ATTR_AUDIT_CHECKPOINT_SIGNATURE } from '../semconv.js';
+import { statedCheckpoint } from './checkpointFields.js';
 import { hashResource, otlpStringForm, projectOtlpLogRecord } from './projection.js';
 import type { TrailVerifier } from './TrailVerifier.js';
 
@@ -172,9 +174,49 @@ export function feedLogsRequest(request: unknown, location: string, verifier: Tr
   return count;
 }
 
-/** Reads every logs segment at `location` (a journal directory or one OTLP/JSON lines file). */
+type OtlpObject = Record<string, unknown>;
+
+function objects(value: unknown): OtlpObject[] {
+  return Array.isArray(value) ? value.filter((item): item is OtlpObject => item !== null && typeof item === 'object') : [];
+}
+
+/**
+ * Hands the checkpoints that runs' root spans carry (a signed copy of each run's final checkpoint)
+ * to the verifier, which checks them like anchor entries: a run whose audit records were deleted
+ * together with their checkpoints is then still caught. Spans are not chained, so an unreadable
+ * traces line is only a warning.
+ */
+export function feedSpanCheckpoints(request: unknown, location: string, verifier: TrailVerifier): void {
+  for (const resourceSpans of objects((request as OtlpObject).resourceSpans)) {
+    for (const scopeSpans of objects(resourceSpans.scopeSpans)) {
+      for (const span of objects(scopeSpans.spans)) {
+        const attributes: Record<string, string> = {};
+        for (const entry of objects(span.attributes)) {
+          if (typeof entry.key === 'string' && entry.key.startsWith('audit.')) attributes[entry.key] = otlpStringForm(entry.value);
+        }
+        const chainId = attributes[ATTR_AUDIT_CHAIN_ID];
+        if (attributes[ATTR_AUDIT_CHECKPOINT_SIGNATURE] === undefined || chainId === undefined) continue;
+        const { statement, signature, publicKey } = statedCheckpoint(chainId, attributes);
+        verifier.addAnchor({
+          ...statement,
+          signature,
+          publicKey,
+          ...(typeof span.traceId === 'string' ? { traceId: span.traceId.toLowerCase() } : {}),
+          location: `${location} (root span ${typeof span.name === 'string' ? span.name : '?'})`,
+          origin: 'span',
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Reads a journal directory or one OTLP/JSON lines file: every logs line is verified; traces lines
+ * give the runs' root-span checkpoints. Lines are told apart by content, so an exported file that
+ * holds both signals is read whole.
+ */
 export async function verifyOtlpLocation(location: string, verifier: TrailVerifier): Promise<{ segments: JournalSegment[]; lines: number }> {
-  const segments = (await listSegments(location)).filter((segment) => segment.signal === 'logs');
+  const segments = (await listSegments(location)).filter((segment) => segment.signal !== 'metrics');
   let lines = 0;
   for (let index = 0; index < segments.length; index += 1) {
     const segment = segments[index];
@@ -183,6 +225,17 @@ export async function verifyOtlpLocation(location: string, verifier: TrailVerifi
       for await (const line of readSegmentLines(segment)) {
         lines += 1;
         const where = `${segment.name}:${line.line}`;
+        const head = line.text.slice(0, 40);
+        if (head.includes('"resourceSpans"')) {
+          if (!line.text.includes(ATTR_AUDIT_CHECKPOINT_SIGNATURE)) continue;
+          try {
+            feedSpanCheckpoints(JSON.parse(line.text), where, verifier);
+          } catch (error) {
+            verifier.warn(`${where}: unreadable traces line skipped (${(error as Error).message}); root-span checkpoints in it were not checked`);
+          }
+          continue;
+        }
+        if (head.includes('"resourceMetrics"')) continue;
         if (line.text.length === 0 && line.terminated) {
           verifier.corruptLine(where, 'empty line');
           continue;

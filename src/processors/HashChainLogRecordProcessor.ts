@@ -23,8 +23,10 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import { randomUUID } from 'node:crypto';
 import {
   anchorLine,
+  keyListHash,
   signCheckpoint,
   type CheckpointReason,
+  type CheckpointStatement,
   type SignedCheckpoint,
 } from '../integrity/checkpoint.js';
 import {
@@ -43,6 +45,7 @@ import {
   ATTR_AUDIT_CHAIN_PREV_HASH,
   ATTR_AUDIT_CHAIN_SEQ,
   ATTR_AUDIT_CHECKPOINT_ATTRIBUTE_KEYS,
+  ATTR_AUDIT_CHECKPOINT_ATTRIBUTE_KEYS_HASH,
   ATTR_AUDIT_CHECKPOINT_FINAL,
   ATTR_AUDIT_CHECKPOINT_HEAD_HASH,
   ATTR_AUDIT_CHECKPOINT_KEY_ID,
@@ -106,15 +109,22 @@ interface PendingCheckpoint {
 }
 
 /** Root-span attributes for a checkpoint (what the lead sets on the run's root span). */
-export function checkpointSpanAttributes(checkpoint: SignedCheckpoint): Record<string, string | number | boolean> {
+export function checkpointSpanAttributes(checkpoint: SignedCheckpoint): Record<string, string | number | boolean | string[]> {
+  // Every field of the signed statement, so that the trace store alone can check the signature.
   return {
     [ATTR_AUDIT_CHAIN_ID]: checkpoint.chainId,
+    [ATTR_AUDIT_RUN_ID]: checkpoint.runId,
     [ATTR_AUDIT_CHECKPOINT_SEQ]: checkpoint.seq,
     [ATTR_AUDIT_CHECKPOINT_HEAD_HASH]: checkpoint.headHash,
     [ATTR_AUDIT_CHECKPOINT_TIME]: checkpoint.time,
     [ATTR_AUDIT_CHECKPOINT_KEY_ID]: checkpoint.keyId,
     [ATTR_AUDIT_CHECKPOINT_SIGNATURE]: checkpoint.signature,
+    [ATTR_AUDIT_CHECKPOINT_PUBLIC_KEY]: checkpoint.publicKey,
     [ATTR_AUDIT_CHECKPOINT_FINAL]: checkpoint.final,
+    [ATTR_AUDIT_CHECKPOINT_REASON]: checkpoint.reason,
+    [ATTR_AUDIT_CHECKPOINT_RESOURCE_HASH]: checkpoint.resourceHash,
+    [ATTR_AUDIT_CHECKPOINT_RESOURCE_KEYS]: [...checkpoint.resourceKeys],
+    [ATTR_AUDIT_CHECKPOINT_ATTRIBUTE_KEYS_HASH]: checkpoint.attributeKeysHash,
   };
 }
 
@@ -383,8 +393,20 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
   }
 
   private _sign(chain: Chain, reason: CheckpointReason, final: boolean): SignedCheckpoint {
-    const statement = { chainId: chain.id, seq: chain.seq, headHash: chain.head, time: new Date().toISOString(), keyId: this.key.keyId };
-    const base = { ...statement, signature: signCheckpoint(statement, this.key), publicKey: this.key.publicKeyHex, final, reason };
+    const statement: CheckpointStatement = {
+      chainId: chain.id,
+      seq: chain.seq,
+      headHash: chain.head,
+      time: new Date().toISOString(),
+      keyId: this.key.keyId,
+      final,
+      reason,
+      runId: chain.key,
+      resourceHash: chain.resourceHash,
+      resourceKeys: chain.resourceKeys,
+      attributeKeysHash: keyListHash(chain.attributeKeys),
+    };
+    const base = { ...statement, signature: signCheckpoint(statement, this.key), publicKey: this.key.publicKeyHex };
     return chain.traceId === undefined ? base : { ...base, traceId: chain.traceId };
   }
 
@@ -392,6 +414,7 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
   private _fillCheckpoint(pending: PendingCheckpoint, record: ReadWriteLogRecord): SignedCheckpoint {
     const { chain } = pending;
     const checkpoint = this._sign(chain, pending.reason, pending.final);
+    if (chain.key !== '') record.setAttribute(ATTR_AUDIT_RUN_ID, chain.key);
     record.setAttributes({
       [ATTR_AUDIT_CHECKPOINT_SEQ]: checkpoint.seq,
       [ATTR_AUDIT_CHECKPOINT_HEAD_HASH]: checkpoint.headHash,

@@ -5,13 +5,13 @@
  * truncation and sampled bit flip of that journal must be reported with the right kind.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadTrustedKeys, type TrustedKey } from '../../src/integrity/keys.js';
-import { clone, flatten, isChained, kinds, mutateValue, stringAttribute, verifyEntries, verifyOnDisk, type Entry, type OtlpJson } from './helpers.js';
+import { clone, flatten, isChained, kinds, mutateValue, regroup, runVerifyCommand, stringAttribute, verifyEntries, verifyOnDisk, type Entry, type OtlpJson } from './helpers.js';
 
 const demo = fileURLToPath(new URL('../../dist/examples/demo-swarm.js', import.meta.url));
 let dir: string;
@@ -94,6 +94,33 @@ describe('the demo swarm trail', () => {
       const cut = entries.slice(0, keep);
       if (!cut.some(isChained) || !entries.slice(keep).some(isChained)) continue;
       expect([...kinds(verifyEntries(cut, { trustedKeys: trusted }))], `keeping ${keep}`).toEqual(['truncated']);
+    }
+  });
+
+  test("deleting a run's audit records and checkpoints is caught by the signed checkpoint on its root span", async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'swarmtrail-demo-cut-'));
+    try {
+      const journal = join(copy, 'journal');
+      cpSync(join(dir, 'journal'), journal, { recursive: true });
+      const runId = entries.find((entry) => stringAttribute(entry, 'audit.event.type') === 'run.end')!.record.traceId as string;
+      const others = entries.filter((entry) => entry.record.traceId !== runId);
+      expect(others.length).toBeGreaterThan(0); // the SDK's own records outside the run stay
+      writeFileSync(join(journal, 'logs-0000000001.jsonl'), `${regroup(others).join('\n')}\n`);
+      const pin = ['--public-key', join(dir, 'keys', 'signing-key.pub.pem')];
+      const result = await runVerifyCommand(['--dir', journal, ...pin, '--json'], copy);
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.stdout);
+      expect(report.findings).toEqual([
+        expect.objectContaining({ kind: 'truncated', message: expect.stringContaining("the run's root span holds a checkpoint of this chain") }),
+      ]);
+      expect(report.findings[0].location).toMatch(/^traces-0000000001\.jsonl:\d+ \(root span invoke_workflow research-report\)$/);
+      const byRun = await runVerifyCommand(['--dir', journal, ...pin, '--run', runId.slice(0, 8), '--json'], copy);
+      expect(byRun.code).toBe(1);
+      expect(Object.keys(JSON.parse(byRun.stdout).failures)).toEqual(['truncated']);
+      // Untouched, the same journal verifies, root-span checkpoints included.
+      expect((await runVerifyCommand(['--dir', join(dir, 'journal'), ...pin], copy)).code).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 

@@ -12,7 +12,7 @@ import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { describe, expect, test } from 'vitest';
-import { checkpointStatementText, signCheckpoint, verifyCheckpointSignature } from '../../src/integrity/checkpoint.js';
+import { checkpointStatementText, keyListHash, signCheckpoint, verifyCheckpointSignature } from '../../src/integrity/checkpoint.js';
 import { canonicalize, CanonicalizationError } from '../../src/integrity/jcs.js';
 import { defaultKeyId, publicKeyFromHex, rawPublicKeyHex, resolveSigningKey } from '../../src/integrity/keys.js';
 import { canonicalProjection, hashProjection, normalizeKey, projectOtlpLogRecord, projectSdkLogRecord } from '../../src/integrity/projection.js';
@@ -134,8 +134,12 @@ describe('projection golden vectors', () => {
 
 describe('checkpoint signature golden vector', () => {
   const vector = vectors.checkpoint;
-  test('the statement text is the pinned canonical JSON', () => {
+  test('the statement text is the pinned canonical JSON; the key-list hash is sha256sum of its JSON', () => {
     expect(checkpointStatementText(vector.statement)).toBe(vector.text);
+    const keys = ['gen_ai.tool.name', 'audit.outcome', 'audit.event.type', 'audit.event.id', 'audit.chain.seq', 'audit.chain.prev_hash', 'audit.chain.id', 'audit.record.hash'];
+    const json = JSON.stringify([...keys].sort());
+    expect(keyListHash(keys)).toBe(execFileSync('sha256sum', { input: json }).toString().split(' ')[0]);
+    expect(keyListHash(keys)).toBe(vector.statement.attributeKeysHash);
   });
 
   test('signing reproduces the signature openssl made, and it verifies', () => {
@@ -144,6 +148,11 @@ describe('checkpoint signature golden vector', () => {
     expect(signCheckpoint(vector.statement, key)).toBe(vector.signature);
     expect(verifyCheckpointSignature(vector.statement, vector.signature, createPublicKey(vector.publicKeyPem))).toBe(true);
     expect(verifyCheckpointSignature({ ...vector.statement, seq: 2 }, vector.signature, createPublicKey(vector.publicKeyPem))).toBe(false);
+    // Everything a verifier relies on is signed: promoting a checkpoint to final, or stating
+    // another resource or run, breaks the signature.
+    for (const change of [{ final: false }, { reason: 'count' }, { runId: '' }, { resourceHash: '0'.repeat(64) }, { resourceKeys: ['service.name'] }, { attributeKeysHash: '0'.repeat(64) }]) {
+      expect(verifyCheckpointSignature({ ...vector.statement, ...change }, vector.signature, createPublicKey(vector.publicKeyPem)), JSON.stringify(change)).toBe(false);
+    }
     expect(verifyCheckpointSignature(vector.statement, 'zz', createPublicKey(vector.publicKeyPem))).toBe(false);
   });
 

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadAnchorEntries } from '../../src/integrity/anchor.js';
 import type { TrustedKey } from '../../src/integrity/keys.js';
+import { hashResource, otlpStringForm } from '../../src/integrity/projection.js';
 import { attribute, clone, flatten, isChained, kinds, mutateValue, rehash, stringAttribute, verifyEntries, verifyLines, verifyOnDisk, type Entry, type OtlpJson } from './helpers.js';
 import { makeTrail, testSigningKey, toOtlpLines } from './trail.js';
 
@@ -227,6 +228,49 @@ describe('signatures', () => {
     expect([...kinds(verifyEntries(copy, { trustedKeys: trusted }))].sort()).toEqual(['bad-signature', 'truncated']);
   });
 
+  // The final checkpoint is the chain's last record: nothing later covers its hash, so whatever
+  // the verifier relies on in it must be in the signed statement.
+  test('cutting a chain after an earlier checkpoint and promoting it to final breaks that checkpoint\'s signature', () => {
+    const checkpoints = entries.filter((entry) => stringAttribute(entry, 'audit.event.type') === 'checkpoint' && stringAttribute(entry, 'audit.checkpoint.final') === 'false');
+    expect(checkpoints.length).toBeGreaterThan(0);
+    const chosen = checkpoints[0];
+    const chainId = stringAttribute(chosen, 'audit.chain.id');
+    const seq = Number(stringAttribute(chosen, 'audit.chain.seq'));
+    const kept = entries
+      .filter((entry) => stringAttribute(entry, 'audit.chain.id') !== chainId || Number(stringAttribute(entry, 'audit.chain.seq')) <= seq)
+      .map(clone);
+    const promoted = kept.find((entry) => stringAttribute(entry, 'audit.chain.id') === chainId && Number(stringAttribute(entry, 'audit.chain.seq')) === seq)!;
+    attribute(promoted, 'audit.checkpoint.final').boolValue = true;
+    attribute(promoted, 'audit.checkpoint.reason').stringValue = 'run.end';
+    rehash(promoted);
+    const report = verifyEntries(kept, { trustedKeys: trusted });
+    expect(report.ok).toBe(false);
+    expect([...kinds(report)].sort()).toEqual(['bad-signature', 'truncated']);
+  });
+
+  test('rewriting a resource attribute everywhere and restating resource_hash in the final checkpoints breaks their signatures', () => {
+    const copy = entries.map(clone);
+    for (const entry of copy) {
+      const version = entry.resource.attributes.find((kv: OtlpJson) => kv.key === 'service.version');
+      version.value = { stringValue: '9.9.9' };
+    }
+    const finals = copy.filter((entry) => stringAttribute(entry, 'audit.event.type') === 'checkpoint' && stringAttribute(entry, 'audit.checkpoint.final') === 'true');
+    expect(finals.length).toBeGreaterThan(0);
+    for (const checkpoint of finals) {
+      const keys = attribute(checkpoint, 'audit.checkpoint.resource_keys').arrayValue.values.map((value: OtlpJson) => value.stringValue as string);
+      const values = new Map<string, string>(checkpoint.resource.attributes.map((kv: OtlpJson) => [kv.key, otlpStringForm(kv.value)]));
+      attribute(checkpoint, 'audit.checkpoint.resource_hash').stringValue = hashResource(values, keys);
+      rehash(checkpoint);
+    }
+    const report = verifyEntries(copy, { trustedKeys: trusted });
+    expect(report.ok).toBe(false);
+    expect(kinds(report)).toContain('bad-signature');
+    // Without restating the hash, the rewrite is a modification of the records.
+    const plain = entries.map(clone);
+    for (const entry of plain) entry.resource.attributes.find((kv: OtlpJson) => kv.key === 'service.version').value = { stringValue: '9.9.9' };
+    expect(kinds(verifyEntries(plain, { trustedKeys: trusted }))).toContain('modified');
+  });
+
   test('checkpoints signed by a key that is not trusted are unknown-key; without trusted keys it is a warning', async () => {
     const other = await makeTrail({ runs: 1, key: (await import('./trail.js')).otherSigningKey() });
     const otherLines = toOtlpLines(other.records);
@@ -296,7 +340,11 @@ test('the anchor file written by the processor is JSON lines of signed checkpoin
     await makeTrail({ runs: 1, anchor: anchorPath });
     const text = readFileSync(anchorPath, 'utf8');
     const first = JSON.parse(text.split('\n')[0]);
-    expect(Object.keys(first).sort()).toEqual(['chain_id', 'final', 'head_hash', 'key_id', 'public_key', 'reason', 'seq', 'signature', 'time', 'trace_id', 'v']);
+    expect(Object.keys(first).sort()).toEqual([
+      'attribute_keys_hash', 'chain_id', 'final', 'head_hash', 'key_id', 'public_key', 'reason', 'resource_hash', 'resource_keys',
+      'run_id', 'seq', 'signature', 'time', 'trace_id', 'v',
+    ]);
+    expect(first.v).toBe('2');
     expect(text.trim().split('\n').at(-1)).toContain('"final":true');
   } finally {
     rmSync(dir, { recursive: true, force: true });

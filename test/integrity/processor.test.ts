@@ -7,7 +7,7 @@ import { diag, DiagLogLevel, ROOT_CONTEXT, SeverityNumber, trace, TraceFlags, ty
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { SignedCheckpoint } from '../../src/integrity/checkpoint.js';
+import { keyListHash, type SignedCheckpoint } from '../../src/integrity/checkpoint.js';
 import { GENERATED_PRIVATE_KEY_FILE, GENERATED_PUBLIC_KEY_FILE, resolveSigningKey, SigningKeyError } from '../../src/integrity/keys.js';
 import { GENESIS_HASH, hashProjection, projectSdkLogRecord } from '../../src/integrity/projection.js';
 import { checkpointSpanAttributes, HashChainLogRecordProcessor, type HashChainLogRecordProcessorOptions } from '../../src/processors/HashChainLogRecordProcessor.js';
@@ -145,15 +145,24 @@ describe('checkpoints', () => {
     const checkpoint = processor.sealRun(TRACE_A)!;
     expect(records().map(type)).toEqual(['decision', 'run.end', 'checkpoint']);
     expect(checkpoint.seq).toBe(2);
+    const sealing = records()[2];
     expect(checkpointSpanAttributes(checkpoint)).toEqual({
       'audit.chain.id': records()[0].attributes['audit.chain.id'],
+      'audit.run.id': TRACE_A,
       'audit.checkpoint.seq': 2,
       'audit.checkpoint.head_hash': records()[1].attributes['audit.record.hash'],
       'audit.checkpoint.time': checkpoint.time,
       'audit.checkpoint.key_id': testSigningKey().keyId,
       'audit.checkpoint.signature': checkpoint.signature,
+      'audit.checkpoint.public_key': testSigningKey().publicKeyHex,
       'audit.checkpoint.final': true,
+      'audit.checkpoint.reason': 'run.end',
+      'audit.checkpoint.resource_hash': sealing.attributes['audit.checkpoint.resource_hash'],
+      'audit.checkpoint.resource_keys': sealing.attributes['audit.checkpoint.resource_keys'],
+      'audit.checkpoint.attribute_keys_hash': keyListHash(sealing.attributes['audit.checkpoint.attribute_keys'] as string[]),
     });
+    // The checkpoint record names its run, which the signed statement covers.
+    expect(sealing.attributes['audit.run.id']).toBe(TRACE_A);
     await Promise.resolve();
     expect(records()).toHaveLength(3); // the microtask finds the chain sealed
     expect(processor.sealRun(TRACE_A)).toBe(checkpoint);

@@ -33,14 +33,19 @@ async function localTrail(options: { anchor?: string } = {}): Promise<{ journal:
 }
 
 describe('swarmtrail verify', () => {
-  test('an intact journal verifies: exit 0, the locally generated key is trusted', async () => {
+  test('an intact journal verifies: exit 0 with the signer pinned, 3 against the key file next to the trail', async () => {
     const { journal } = await localTrail();
     const result = await runVerifyCommand(['--dir', journal], base);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(3);
     expect(result.stdout).toContain('2 chains');
     expect(result.stdout).toContain('OK: every chain verifies');
-    expect(result.stdout).toContain('trusting the locally generated key');
+    expect(result.stdout).toContain('checked against the locally generated key');
+    expect(result.stdout).toContain('the signer is not pinned');
     expect(result.stdout).not.toContain('trust on first use');
+    expect(JSON.parse((await runVerifyCommand(['--dir', journal, '--json'], base)).stdout).trust).toBe('local-key');
+    const pinned = await runVerifyCommand(['--dir', journal, '--public-key', join(base, 'keys')], base);
+    expect(pinned.code).toBe(0);
+    expect(pinned.stdout).not.toContain('not pinned');
   });
 
   test('a tampered journal fails with exit 1 and a JSON report naming the record', async () => {
@@ -72,9 +77,17 @@ describe('swarmtrail verify', () => {
     const entries = flatten(lines);
     // Break the second run; verifying the first still succeeds.
     writeJournal(journal, regroup(entries.filter((entry) => !(entry.record.traceId === traceIds[1] && stringAttribute(entry, 'audit.chain.seq') === '3'))));
-    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[0]], base)).code).toBe(0);
-    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[1]], base)).code).toBe(1);
+    const pin = ['--public-key', join(base, 'keys')];
+    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[0], ...pin], base)).code).toBe(0);
+    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[0].slice(0, 8), ...pin], base)).code).toBe(0);
+    expect((await runVerifyCommand(['--dir', journal, '--run', traceIds[1], ...pin], base)).code).toBe(1);
     expect((await runVerifyCommand(['--dir', journal, '--run', 'nope'], base)).code).toBe(EXIT_USAGE);
+    expect((await runVerifyCommand(['--dir', journal, '--run', 'ab'], base)).code).toBe(EXIT_USAGE);
+    // A run the trail knows nothing of is not "OK: nothing to verify".
+    const absent = traceIds.some((id) => id.startsWith('ffff')) ? 'eeee' : 'ffff';
+    const unknown = await runVerifyCommand(['--dir', journal, '--run', absent, ...pin, '--json'], base);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout).findings).toEqual([expect.objectContaining({ kind: 'missing' })]);
   });
 
   test('--public-key pins the signer: a trail signed by another key fails', async () => {
@@ -92,10 +105,11 @@ describe('swarmtrail verify', () => {
     mkdirSync(anchor);
     const { journal, lines, traceIds } = await localTrail({ anchor });
     writeJournal(journal, regroup(flatten(lines).filter((entry) => entry.record.traceId !== traceIds[1])));
-    expect((await runVerifyCommand(['--dir', journal], base)).code).toBe(0);
+    // These trails have no spans (no root-span checkpoints): without the anchor the deletion is invisible.
+    expect((await runVerifyCommand(['--dir', journal, '--public-key', join(base, 'keys')], base)).code).toBe(0);
     const anchored = await runVerifyCommand(['--dir', journal, '--anchor', anchor, '--json'], base);
     expect(anchored.code).toBe(1);
-    expect(JSON.parse(anchored.stdout).findings[0]).toMatchObject({ kind: 'truncated', message: expect.stringContaining('no records in the trail') });
+    expect(JSON.parse(anchored.stdout).findings[0]).toMatchObject({ kind: 'truncated', message: expect.stringContaining('the trail has no records of it') });
   });
 
   test('a missing journal is an error with what to do; --since without --loki is a usage error', async () => {
