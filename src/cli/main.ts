@@ -92,7 +92,7 @@ function generalHelp(): string {
   const list = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
   return `swarmtrail: the local audit trail of your agent swarm
 
-Usage: swarmtrail <command> [options]
+Usage: swarmtrail [global options] <command> [options]
 
 Commands:
 ${list}
@@ -115,15 +115,61 @@ ${GLOBAL_HELP}
 `;
 }
 
+/** The global option an argument names (`--dir`, `--dir=x`, `-d`, `-dx`, `--json`, ...), if any. */
+function globalOptionOf(argument: string): { readonly takesValue: boolean; readonly valueAttached: boolean } | undefined {
+  if (argument.startsWith('--')) {
+    const [key] = argument.slice(2).split('=', 1);
+    const option = Object.hasOwn(GLOBAL_OPTIONS, key) ? GLOBAL_OPTIONS[key] : undefined;
+    if (option === undefined) return undefined;
+    return { takesValue: option.type === 'string', valueAttached: argument.includes('=') };
+  }
+  if (argument.startsWith('-') && argument.length >= 2) {
+    const option = Object.values(GLOBAL_OPTIONS).find((candidate) => candidate.short === argument[1]);
+    if (option === undefined || (option.type !== 'string' && argument.length > 2)) return undefined;
+    return { takesValue: option.type === 'string', valueAttached: argument.length > 2 };
+  }
+  return undefined;
+}
+
+/**
+ * Splits global options given before the command name (`swarmtrail --dir X runs`) from the rest;
+ * they are parsed with the command's own options, so both places work.
+ */
+function splitLeadingGlobalOptions(argv: readonly string[]): { leading: string[]; rest: string[]; missingValue?: string } {
+  const leading: string[] = [];
+  let index = 0;
+  while (index < argv.length) {
+    const argument = argv[index];
+    const option = globalOptionOf(argument);
+    if (option === undefined) break;
+    leading.push(argument);
+    index += 1;
+    if (option.takesValue && !option.valueAttached) {
+      if (index >= argv.length) return { leading, rest: [], missingValue: argument };
+      leading.push(argv[index]);
+      index += 1;
+    }
+  }
+  return { leading, rest: argv.slice(index) };
+}
+
 /** Runs the CLI; resolves to the exit code. Never throws for user errors. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const split = splitLeadingGlobalOptions(argv);
+  if (split.missingValue !== undefined) {
+    io.stderr.write(`swarmtrail: option '${split.missingValue}' needs a value\nRun 'swarmtrail --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  const leading = split.leading;
+  const [name, ...commandArguments] = split.rest;
+  const rest = [...leading, ...commandArguments];
   const stdoutIsTty = io.stdout.isTTY === true;
   const noColorEnv = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
+  const leadingHelp = leading.some((argument) => argument === '--help' || argument === '-h');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((command) => command.name === rest[0]) : undefined;
+    const topic = name === 'help' ? COMMANDS.find((command) => command.name === commandArguments[0]) : undefined;
     io.stdout.write(topic === undefined ? generalHelp() : commandHelp(topic));
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    return name === undefined && !leadingHelp ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`${await packageVersion()}\n`);
@@ -131,7 +177,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command === undefined) {
-    io.stderr.write(`swarmtrail: unknown command '${name}'\n\n${generalHelp()}`);
+    const what = name.startsWith('-') ? `unknown option '${name}' (global options: --dir, --json, --color, --no-color, --help)` : `unknown command '${name}'`;
+    io.stderr.write(`swarmtrail: ${what}\n\n${generalHelp()}`);
     return EXIT_USAGE;
   }
   let parsed;

@@ -3,15 +3,18 @@
  *
  * Safety rule (docs/cli.md): never the newest segment of a signal (it may still be written);
  * never a segment the shipper has not delivered, unless `--force`. A segment counts as delivered
- * when `<dir>/cursor.json` (the shipper's persisted cursor) is past it. Without a cursor file:
- * if an OTLP endpoint is configured (`--endpoint` or OTEL_EXPORTER_OTLP_ENDPOINT) nothing has
- * been delivered, so nothing is deleted without `--force`; with no endpoint the journal itself is
- * the destination and retention applies to it as asked.
+ * when `<dir>/cursor.json` (the shipper's persisted cursor) is past it and none of its lines was
+ * dead-lettered. The shipper writes cursor.json as soon as it starts, so its presence means "an
+ * endpoint was configured for this journal" even when prune runs without one. Without a cursor
+ * file: if an OTLP endpoint is configured (`--endpoint` or OTEL_EXPORTER_OTLP_ENDPOINT) nothing
+ * has been delivered, so nothing is deleted without `--force`; with no endpoint the journal itself
+ * is the destination and retention applies to it as asked.
  */
 import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { JournalIndex, type SegmentSummary } from '../journal/JournalIndex.js';
 import { JOURNAL_SIGNALS, parseSegmentName, type JournalSegment, type JournalSignal } from '../journal/JournalReader.js';
+import { isLockHeldByOther } from '../journal/lock.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, parseDuration, type CommandContext } from './context.js';
 import { formatCount, isoTime, padVisible } from './format.js';
 import type { CliCommand, ParsedArguments } from './main.js';
@@ -76,9 +79,11 @@ export async function readShipperCursor(directory: string): Promise<ShipperCurso
     const position = positionFrom(root[signal]);
     if (position !== undefined) positions.set(signal, position);
   }
+  // Per-segment entries (uncapped, what the shipper writes) and the detailed notes (older cursors).
   const deadLetterSegments = new Set<string>();
-  if (Array.isArray(parsed.deadLetters)) {
-    for (const note of parsed.deadLetters as Array<{ signal?: unknown; segment?: unknown }>) {
+  for (const list of [parsed.deadLetterSegments, parsed.deadLetters]) {
+    if (!Array.isArray(list)) continue;
+    for (const note of list as Array<{ signal?: unknown; segment?: unknown } | null>) {
       if (typeof note?.signal === 'string' && typeof note.segment === 'number') deadLetterSegments.add(`${note.signal}-${note.segment}`);
     }
   }
@@ -124,14 +129,26 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
     environment.signalEndpoints.logs;
   const mode = cursor !== undefined ? 'cursor' : endpoint !== undefined ? 'unshipped' : 'embedded';
   const cutoff = context.now() - olderThan;
-  const newest = new Map<JournalSignal, number>();
-  for (const segment of journal.segments) newest.set(segment.signal, Math.max(newest.get(segment.signal) ?? -1, segment.sequence));
+  // Process directories (`process-<pid>/`, see docs/durability.md) have their own shipper cursor
+  // and newest segments; a gone process's newest segment is no longer in use.
+  const cursors = new Map<string, ShipperCursor | undefined>([[journal.location, cursor]]);
+  for (const segment of journal.segments) {
+    const directory = dirname(segment.path);
+    if (!cursors.has(directory)) cursors.set(directory, await readShipperCursor(directory));
+  }
+  const newestKey = (segment: JournalSegment): string => `${dirname(segment.path)}\n${segment.signal}`;
+  const inUse = (directory: string): boolean => directory === journal.location || isLockHeldByOther(directory);
+  const newest = new Map<string, number>();
+  for (const segment of journal.segments) newest.set(newestKey(segment), Math.max(newest.get(newestKey(segment)) ?? -1, segment.sequence));
   const decisions: Decision[] = [];
   const index = new JournalIndex(journal.location);
   let deletedBytes = 0;
   for (let i = 0; i < journal.segments.length; i += 1) {
     const segment = journal.segments[i];
     const summary = journal.summaries[i];
+    // This segment's directory decides (shadowing the main directory's cursor and mode).
+    const cursor = cursors.get(dirname(segment.path));
+    const mode = cursor !== undefined ? 'cursor' : endpoint !== undefined ? 'unshipped' : 'embedded';
     const newestRecordMs = summary.records > 0 ? summary.maxMs : segment.mtimeMs;
     const base = {
       segment: segment.name,
@@ -140,9 +157,11 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
       bytes: segment.size,
     };
     let reason: string | undefined;
-    if (segment.sequence === newest.get(segment.signal)) reason = 'newest segment of its signal (may be in use)';
+    if (segment.sequence === newest.get(newestKey(segment)) && inUse(dirname(segment.path))) reason = 'newest segment of its signal (may be in use)';
     else if (newestRecordMs >= cutoff) reason = 'not old enough';
-    else if (mode === 'cursor' && !isShipped(segment, summary, cursor!) && !force) reason = 'not yet shipped (use --force to delete anyway)';
+    else if (mode === 'cursor' && cursor!.deadLetterSegments.has(`${segment.signal}-${segment.sequence}`) && !force) {
+      reason = 'not yet shipped: holds lines the collector rejected (dead letters in cursor.json) (use --force to delete anyway)';
+    } else if (mode === 'cursor' && !isShipped(segment, summary, cursor!) && !force) reason = 'not yet shipped (use --force to delete anyway)';
     else if (mode === 'unshipped' && !force) reason = 'an endpoint is configured and there is no shipper cursor: unshipped (use --force)';
     if (reason !== undefined) {
       decisions.push({ ...base, action: 'keep', reason });
@@ -190,8 +209,9 @@ export const pruneCommand: CliCommand = {
   usage: 'prune --older-than DURATION [--dry-run] [--force] [--endpoint URL]',
   help: `Deletes closed segments whose newest record is older than --older-than. It never deletes
 the newest segment of a signal. It never deletes data the shipper has not delivered unless --force:
-  - with a shipper cursor (<dir>/${CURSOR_FILE}), only segments the cursor is past are deleted
-    (not those with dead-lettered lines: the collector refused them, they were never delivered);
+  - with a shipper cursor (<dir>/${CURSOR_FILE}, written as soon as a shipper starts, so it
+    exists for every journal that ever had an endpoint), only segments the cursor is past are
+    deleted (not those with dead-lettered lines: the collector refused them, never delivered);
   - without one, when an endpoint is configured (--endpoint or OTEL_EXPORTER_OTLP_ENDPOINT), no
     segment counts as shipped, so nothing is deleted without --force;
   - without a cursor and without an endpoint, the journal is the destination: old segments go.

@@ -1,6 +1,6 @@
 /** `swarmtrail runs`: recent runs with their totals. */
 import type { RunSummary } from '../journal/JournalIndex.js';
-import { EXIT_OK, mergeTraces, parseCount, parseRange, runsOf, type CommandContext } from './context.js';
+import { EXIT_OK, UsageError, mergeTraces, parseCount, parseRange, runsOf, type CommandContext } from './context.js';
 import { formatCount, formatDuration, isoTime, shortTime, statusText, table, type Palette } from './format.js';
 import type { CliCommand, ParsedArguments } from './main.js';
 
@@ -53,9 +53,15 @@ export const RUN_COLUMNS = [
   { header: 'TOKENS', right: true },
 ] as const;
 
+/** The values of `--status`: what {@link RunSummary.status} can be. */
+export const RUN_STATUSES: readonly RunSummary['status'][] = ['ok', 'error', 'running'];
+
 async function run(context: CommandContext, args: ParsedArguments): Promise<number> {
   const values = args.values as Record<string, string | undefined>;
   const limit = parseCount(values.limit, 'limit', 20);
+  if (values.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(values.status)) {
+    throw new UsageError(`--status ${values.status}: expected one of ${RUN_STATUSES.join(', ')}`);
+  }
   const range = parseRange(values, context.now());
   const journal = await context.open(['traces', 'logs']);
   let runs = runsOf(mergeTraces(journal.summaries)).filter(

@@ -44,6 +44,22 @@ export function signalUrl(
   return `${endpoint.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
+/**
+ * Checks that `url` is an http(s) URL; a usage error (exit 2) naming where it came from
+ * otherwise, before anything is read or sent.
+ */
+export function checkEndpointUrl(url: string, source: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${source} ${url}: not a URL; expected an OTLP/HTTP URL such as http://127.0.0.1:4318`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`${source} ${url}: expected an http:// or https:// URL such as http://127.0.0.1:4318`);
+  }
+}
+
 /** Parses repeatable `--header key=value` options (URL-decoded, like OTEL_EXPORTER_OTLP_HEADERS). */
 export function parseHeaders(entries: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -129,6 +145,9 @@ async function run(context: CommandContext, args: ParsedArguments, name: string)
   const environment = context.environment;
   const timeoutMs = parseCount(values.timeout as string | undefined, 'timeout', 10_000);
   const retries = parseCount(values.retries as string | undefined, 'retries', 5);
+  // The environment's URLs are checked where they are read (src/setup/environment.ts ignores
+  // values that are not http(s) URLs); the flag is checked here, before anything is sent.
+  if (endpoint !== undefined) checkEndpointUrl(endpoint, '--endpoint');
   for (const signal of signals) {
     if (signalUrl(endpoint, signal, environment) === undefined) {
       throw new UsageError(`no endpoint: pass --endpoint http://host:4318 or set OTEL_EXPORTER_OTLP_ENDPOINT`);

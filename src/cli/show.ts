@@ -102,6 +102,38 @@ function nodeToJson(node: SpanNode): Record<string, unknown> {
 }
 
 const BAR_WIDTH = 30;
+/** The SPAN / EVENT column is at most this wide; longer lines are cut with an ellipsis. */
+const MAX_LEFT_WIDTH = 80;
+
+// eslint-disable-next-line no-control-regex
+const ANSI_AT_START = /^\u001b\[[0-9;]*m/;
+
+/**
+ * Cuts `text` to `width` visible characters, the last one an ellipsis; colour codes are kept
+ * (they take no room) and reset after the cut so the colour does not leak into the next column.
+ */
+export function truncateVisible(text: string, width: number): string {
+  if (visibleLength(text) <= width) return text;
+  let out = '';
+  let visible = 0;
+  let coloured = false;
+  for (let index = 0; index < text.length; ) {
+    const code = ANSI_AT_START.exec(text.slice(index, index + 16));
+    if (code !== null) {
+      out += code[0];
+      coloured = true;
+      index += code[0].length;
+      continue;
+    }
+    // Never split a surrogate pair (it counts 2, as in visibleLength).
+    const step = text.codePointAt(index)! > 0xffff ? 2 : 1;
+    if (visible + step > width - 1) break;
+    out += text.slice(index, index + step);
+    visible += step;
+    index += step;
+  }
+  return `${out}…${coloured ? '\u001b[0m' : ''}`;
+}
 
 async function run(context: CommandContext, args: ParsedArguments): Promise<number> {
   const prefix = args.positionals[0];
@@ -206,10 +238,10 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
   roots.forEach((root) => walk(root, '', ''));
   for (const event of loose) lines.push(eventLine(event, ''));
   if (trace.spans.length === 0) lines.sort((a, b) => a.offset - b.offset);
-  const leftWidth = Math.min(80, lines.reduce((max, line) => Math.max(max, visibleLength(line.left)), 12));
+  const leftWidth = Math.min(MAX_LEFT_WIDTH, lines.reduce((max, line) => Math.max(max, visibleLength(line.left)), 12));
   const fit = (text: string): string => {
-    const width = visibleLength(text);
-    return width > leftWidth ? text : text + ' '.repeat(leftWidth - width);
+    const cut = truncateVisible(text, leftWidth);
+    return cut + ' '.repeat(Math.max(0, leftWidth - visibleLength(cut)));
   };
   out.push(p.dim(`${'SPAN / EVENT'.padEnd(leftWidth)}  ${'START'.padStart(9)}  ${'DURATION'.padStart(9)}  ${'STATUS'.padEnd(6)}  WATERFALL`));
   for (const line of lines) {

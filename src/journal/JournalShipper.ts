@@ -4,11 +4,20 @@
  *
  * - Network errors, timeouts, 408, 429 and 5xx: retried for as long as it takes, with capped
  *   exponential backoff and jitter; a `Retry-After` header (up to 5 minutes) is a floor for the delay.
+ * - 401, 403 and 404 are retried the same way: they say the credentials or the URL are wrong (an
+ *   expired token, a collector being redeployed), which an operator fixes; dead-lettering would
+ *   throw away everything sent meanwhile. Each attempt counts in
+ *   `swarmtrail.journal.export.failures` and the first (and every 20th) is a `diag.warn`.
  * - Any other 4xx: the collector rejected the data for good. Retrying would block the journal
  *   forever, dropping would lose audit data, so the shipper reports it loudly (diag.error and
  *   `swarmtrail.journal.export.failures`), records a dead-letter note in the cursor (signal,
  *   segment, byte range, status, reason) and moves on. The lines stay in their segment, which is
  *   never deleted by the disk cap, so they can be inspected and replayed.
+ * - A 2xx with `partial_success` (JSON or protobuf) naming rejected records: the rest was
+ *   accepted, so the cursor advances, and the rejected count is noted as a dead letter of that
+ *   range (the segment is then never counted as shipped) and counted as a failure.
+ * - `cursor.json` is written as soon as the shipper starts (naming the endpoint), so the journal
+ *   is known to be a spool even before anything was acknowledged.
  *
  * Delivery is at-least-once: a crash between the collector's acknowledgement and the cursor write
  * re-sends that batch. Spans are identified by trace id + span id, audit records by
@@ -26,11 +35,12 @@ import {
   METRIC_SWARMTRAIL_JOURNAL_OLDEST_UNSHIPPED_AGE,
 } from '../semconv.js';
 import { describeError } from './errors.js';
-import { MAX_DEAD_LETTER_NOTES, readCursor, writeCursor } from './cursor.js';
-import type { DeadLetterNote, JournalCursorState, SignalPosition } from './cursor.js';
+import { MAX_DEAD_LETTER_NOTES, readCursor, writeCursor, writeCursorSync } from './cursor.js';
+import type { DeadLetterNote, DeadLetterSegment, JournalCursorState, SignalPosition } from './cursor.js';
 import { REQUEST_FIELDS, countRecords } from './otlpJson.js';
-import { encodeRequestAsProtobuf } from './otlpProtobuf.js';
-import { JOURNAL_SIGNALS, listSegments } from './segments.js';
+import { decodeExportPartialSuccess, encodeRequestAsProtobuf } from './otlpProtobuf.js';
+import type { ExportPartialSuccess } from './otlpProtobuf.js';
+import { JOURNAL_SIGNALS, listSegments, listSegmentsSync } from './segments.js';
 import type { JournalSignal, SegmentFile } from './segments.js';
 
 /** Options of the shipper. */
@@ -49,6 +59,10 @@ export interface JournalShipperOptions {
   readonly protocol?: 'http/protobuf' | 'http/json';
   /** Extra HTTP headers (e.g. authorization). Default none. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Per-signal protocol (`OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL`), over `protocol`. Default none. */
+  readonly signalProtocols?: Readonly<Partial<Record<JournalSignal, 'http/protobuf' | 'http/json'>>>;
+  /** Per-signal headers (`OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS`), replacing `headers` for that signal. Default none. */
+  readonly signalHeaders?: Readonly<Partial<Record<JournalSignal, Readonly<Record<string, string>>>>>;
   /** Timeout of one HTTP request, in ms. Default 10000. */
   readonly timeoutMillis?: number;
   /** First retry delay, in ms. Default 500. */
@@ -79,7 +93,7 @@ export interface ShipResult {
   readonly recordsShipped: number;
   /** Requests acknowledged by the collector. */
   readonly requests: number;
-  /** Records rejected for good (dead-lettered). */
+  /** Records rejected for good (dead-lettered, including those a partial success rejected). */
   readonly recordsDeadLettered: number;
   /** False when the deadline passed before everything was shipped. */
   readonly complete: boolean;
@@ -113,10 +127,50 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   return Math.max(0, Math.min(date - now, MAX_RETRY_AFTER_MILLIS));
 }
 
-/** Whether an HTTP status means "try again later". */
+/**
+ * Whether an HTTP status means "try again later". 401, 403 and 404 are included: wrong credentials
+ * or a wrong URL are fixed by an operator, not by dropping the data.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return status === 401 || status === 403 || status === 404 || status === 408 || status === 429 || status >= 500;
 }
+
+const PARTIAL_SUCCESS_FIELDS: Record<JournalSignal, string> = {
+  traces: 'rejectedSpans',
+  logs: 'rejectedLogRecords',
+  metrics: 'rejectedDataPoints',
+};
+
+/** `partialSuccess` of an OTLP/JSON export response; undefined when absent or not JSON. */
+export function parseJsonPartialSuccess(signal: JournalSignal, text: string): ExportPartialSuccess | undefined {
+  let answer: { partialSuccess?: Record<string, unknown> };
+  try {
+    answer = JSON.parse(text) as { partialSuccess?: Record<string, unknown> };
+  } catch {
+    return undefined; // An unparsable 2xx body is still an acknowledgement.
+  }
+  const partial = answer?.partialSuccess;
+  if (partial === undefined || partial === null || typeof partial !== 'object') return undefined;
+  const rejected = Number(partial[PARTIAL_SUCCESS_FIELDS[signal]] ?? 0);
+  return {
+    rejected: Number.isFinite(rejected) ? rejected : 0,
+    errorMessage: typeof partial.errorMessage === 'string' ? partial.errorMessage : '',
+  };
+}
+
+/** The endpoint as recorded in cursor.json: no user info, query or fragment (they may hold secrets). */
+function describeEndpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`.replace(/\/+$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+type PostOutcome =
+  | { ok: true; status: number; partial?: ExportPartialSuccess }
+  | { ok: false; retryable: boolean; status: number; reason: string; retryAfterMillis?: number };
 
 function nanosToMillis(value: unknown): number | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
@@ -175,6 +229,8 @@ export class JournalShipper {
   private readonly urls: Record<JournalSignal, string>;
   private readonly protocol: 'http/protobuf' | 'http/json';
   private readonly headers: Readonly<Record<string, string>>;
+  private readonly signalProtocols: Partial<Record<JournalSignal, 'http/protobuf' | 'http/json'>>;
+  private readonly signalHeaders: Partial<Record<JournalSignal, Readonly<Record<string, string>>>>;
   private readonly timeoutMillis: number;
   private readonly initialBackoffMillis: number;
   private readonly maxBackoffMillis: number;
@@ -188,6 +244,10 @@ export class JournalShipper {
   private cursor: JournalCursorState;
   private readonly positions: Partial<Record<JournalSignal, SignalPosition>>;
   private deadLetters: DeadLetterNote[];
+  /** Every segment with dead-lettered lines, by `signal-seq`: never counted as shipped. */
+  private readonly deadLetterSegments = new Map<string, DeadLetterSegment>();
+  private readonly endpointDescription: string;
+  private spoolMarked = false;
   private cursorWrite: Promise<void> = Promise.resolve();
   private cursorDirty = false;
   private readonly backlog: Record<JournalSignal, number> = { traces: 0, logs: 0, metrics: 0 };
@@ -211,6 +271,7 @@ export class JournalShipper {
       throw new Error(`swarmtrail journal shipper: option endpoint must be a URL such as http://localhost:4318, got '${options.endpoint}'`);
     }
     const baseText = base.toString().replace(/\/+$/, '');
+    this.endpointDescription = describeEndpoint(baseText);
     this.urls = {
       traces: options.tracesEndpoint ?? `${baseText}${PATHS.traces}`,
       logs: options.logsEndpoint ?? `${baseText}${PATHS.logs}`,
@@ -222,6 +283,8 @@ export class JournalShipper {
     }
     this.directory = options.directory ?? './.swarmtrail/journal';
     this.headers = { ...options.headers };
+    this.signalProtocols = { ...options.signalProtocols };
+    this.signalHeaders = { ...options.signalHeaders };
     this.timeoutMillis = positive('timeoutMillis', options.timeoutMillis, 10_000);
     this.initialBackoffMillis = positive('initialBackoffMillis', options.initialBackoffMillis, 500);
     this.maxBackoffMillis = positive('maxBackoffMillis', options.maxBackoffMillis, 30_000);
@@ -234,6 +297,7 @@ export class JournalShipper {
     this.cursor = readCursor(this.directory);
     this.positions = { ...this.cursor.signals };
     this.deadLetters = [...this.cursor.deadLetters];
+    for (const entry of this.cursor.deadLetterSegments ?? []) this.deadLetterSegments.set(`${entry.signal}-${entry.segment}`, entry);
 
     const meter = options.meter ?? metrics.getMeter('swarmtrail.journal');
     this.failuresCounter = meter.createCounter(METRIC_SWARMTRAIL_JOURNAL_EXPORT_FAILURES, {
@@ -259,6 +323,7 @@ export class JournalShipper {
   /** Starts shipping in the background, following new data until {@link shutdown}. */
   start(): void {
     if (this.loops.length > 0 || this.stopped) return;
+    this.markSpool();
     this.unsubscribe = this.journal?.onCommit((signal, records) => {
       this.backlog[signal] += records;
       this.oldest[signal] ??= Date.now();
@@ -277,6 +342,7 @@ export class JournalShipper {
    */
   async shipOnce(deadlineMillis = 60_000): Promise<ShipResult> {
     const deadline = Date.now() + deadlineMillis;
+    this.markSpool();
     const timer = setTimeout(() => this.stop(), deadlineMillis);
     timer.unref();
     let complete = true;
@@ -296,16 +362,66 @@ export class JournalShipper {
     return { ...this.stats, complete };
   }
 
-  /** True when segment `seq` of `signal` has been fully acknowledged and has no dead-letter notes. */
+  /**
+   * True when segment `seq` of `signal` has been fully acknowledged and none of its lines was
+   * dead-lettered (the disk cap deletes only such segments). Dead-lettered segments are tracked
+   * per segment without a cap, so old rejections never make a segment look shipped.
+   */
   isShipped(signal: JournalSignal, seq: number): boolean {
     const position = this.positions[signal];
     if (position === undefined || seq >= position.segment) return false;
-    return !this.deadLetters.some((note) => note.signal === signal && note.segment === seq);
+    return !this.deadLetterSegments.has(`${signal}-${seq}`);
   }
 
-  /** The persisted dead-letter notes. */
+  /** The newest persisted dead-letter notes (details; contiguous ranges merged, capped). */
   get deadLetterNotes(): readonly DeadLetterNote[] {
     return this.deadLetters;
+  }
+
+  /** Every segment holding dead-lettered lines (uncapped). */
+  get deadLetteredSegments(): readonly DeadLetterSegment[] {
+    return [...this.deadLetterSegments.values()];
+  }
+
+  /**
+   * Writes cursor.json at once (synchronously, before anything is sent) when it does not name
+   * this endpoint yet, so prune and a later process know the journal is a spool even when
+   * nothing was acknowledged. Also forgets dead-letter entries of segments no longer on disk
+   * (deleted with `prune --force`), which keeps that list bounded by the segments on disk.
+   */
+  private markSpool(): void {
+    if (this.spoolMarked) return;
+    this.spoolMarked = true;
+    let changed = this.cursor.endpoint !== this.endpointDescription;
+    try {
+      if (this.deadLetterSegments.size > 0) {
+        const present = new Set(listSegmentsSync(this.directory).map((segment) => `${segment.signal}-${segment.seq}`));
+        for (const key of [...this.deadLetterSegments.keys()]) {
+          if (present.has(key)) continue;
+          this.deadLetterSegments.delete(key);
+          changed = true;
+        }
+        const before = this.deadLetters.length;
+        this.deadLetters = this.deadLetters.filter((note) => this.deadLetterSegments.has(`${note.signal}-${note.segment}`));
+        changed ||= this.deadLetters.length !== before;
+      }
+      if (!changed) return;
+      this.cursor = this.cursorState();
+      writeCursorSync(this.directory, this.cursor);
+    } catch (error) {
+      diag.error(`swarmtrail journal shipper: cannot write ${this.directory}/cursor.json at start: ${String(error)}`);
+    }
+  }
+
+  private cursorState(): JournalCursorState {
+    return {
+      version: 1,
+      endpoint: this.endpointDescription,
+      signals: { ...this.positions },
+      deadLetters: [...this.deadLetters],
+      deadLetterSegments: [...this.deadLetterSegments.values()],
+      updatedAt: new Date().toISOString(),
+    };
   }
 
   /** Records appended but not yet acknowledged, per signal. */
@@ -523,7 +639,7 @@ export class JournalShipper {
     let body: Uint8Array;
     try {
       body =
-        this.protocol === 'http/json' ? Buffer.from(JSON.stringify(merged), 'utf8') : encodeRequestAsProtobuf(signal, merged);
+        this.protocolOf(signal) === 'http/json' ? Buffer.from(JSON.stringify(merged), 'utf8') : encodeRequestAsProtobuf(signal, merged);
     } catch (error) {
       this.deadLetter(signal, segment, offset, endOffset, records, 0, `cannot encode: ${String(error)}`);
       return;
@@ -536,6 +652,25 @@ export class JournalShipper {
           this.failureStreak[signal] = 0;
         }
         this.stats.requests++;
+        const partial = outcome.partial;
+        const rejected = partial === undefined ? 0 : Math.min(records, Math.max(0, Math.trunc(partial.rejected)));
+        if (partial !== undefined && partial.errorMessage !== '' && rejected === 0) {
+          diag.warn(`swarmtrail journal shipper: ${signal} accepted with a warning from the collector: ${partial.errorMessage}`);
+        }
+        if (rejected > 0) {
+          // Accepted in part: the rest is delivered (re-sending would duplicate it); the rejected
+          // records are noted as dead letters of this range, so the segment is never counted as shipped.
+          this.failuresCounter.add(1, { [ATTR_SWARMTRAIL_SIGNAL]: signal });
+          this.stats.recordsShipped += records - rejected;
+          const reason = `partial success: ${rejected} of ${records} rejected${partial!.errorMessage === '' ? '' : `: ${partial!.errorMessage.slice(0, 200)}`}`;
+          diag.error(
+            `swarmtrail journal shipper: the collector rejected ${rejected} of ${records} ${signal} record(s) (${reason}); ` +
+              `kept in segment ${segment} bytes ${offset}-${endOffset} and noted as dead letter in cursor.json`,
+          );
+          this.noteDeadLetter(signal, segment, offset, endOffset, rejected, outcome.status, reason);
+          this.advance(signal, segment, endOffset, records);
+          return;
+        }
         this.stats.recordsShipped += records;
         this.advance(signal, segment, endOffset, records);
         return;
@@ -556,8 +691,14 @@ export class JournalShipper {
       }
       this.failureStreak[signal]++;
       if (this.failureStreak[signal] === 1 || this.failureStreak[signal] % 20 === 0) {
+        const hint =
+          outcome.status === 401 || outcome.status === 403
+            ? ' (the collector refuses the credentials: check the headers, e.g. an expired token)'
+            : outcome.status === 404
+              ? ' (no OTLP receiver at this URL: check the endpoint)'
+              : '';
         diag.warn(
-          `swarmtrail journal shipper: ${signal} export failed (${outcome.reason}); attempt ${this.failureStreak[signal]}, ` +
+          `swarmtrail journal shipper: ${signal} export failed (${outcome.reason})${hint}; attempt ${this.failureStreak[signal]}, ` +
             'retrying with backoff; the data stays in the journal',
         );
       }
@@ -568,18 +709,20 @@ export class JournalShipper {
     }
   }
 
-  private async post(
-    signal: JournalSignal,
-    body: Uint8Array,
-  ): Promise<{ ok: true } | { ok: false; retryable: boolean; status: number; reason: string; retryAfterMillis?: number }> {
+  private protocolOf(signal: JournalSignal): 'http/protobuf' | 'http/json' {
+    return this.signalProtocols[signal] ?? this.protocol;
+  }
+
+  private async post(signal: JournalSignal, body: Uint8Array): Promise<PostOutcome> {
     const timeout = AbortSignal.timeout(this.timeoutMillis);
     try {
       const response = await context.with(suppressTracing(context.active()), () =>
         fetch(this.urls[signal], {
           method: 'POST',
           headers: {
-            ...this.headers,
-            'content-type': this.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+            // A signal's own headers replace the shared ones: a credential for one backend must not reach another.
+            ...(this.signalHeaders[signal] ?? this.headers),
+            'content-type': this.protocolOf(signal) === 'http/json' ? 'application/json' : 'application/x-protobuf',
           },
           body,
           signal: AbortSignal.any([timeout, this.abort.signal]),
@@ -587,17 +730,7 @@ export class JournalShipper {
       );
       const text = Buffer.from(await response.arrayBuffer());
       if (response.status >= 200 && response.status < 300) {
-        if (this.protocol === 'http/json' && text.length > 0) {
-          try {
-            const answer = JSON.parse(text.toString('utf8')) as { partialSuccess?: { errorMessage?: string } };
-            if (answer.partialSuccess?.errorMessage) {
-              diag.warn(`swarmtrail journal shipper: ${signal} partially rejected: ${answer.partialSuccess.errorMessage}`);
-            }
-          } catch {
-            // An unparsable 2xx body is still an acknowledgement.
-          }
-        }
-        return { ok: true };
+        return { ok: true, status: response.status, partial: this.partialSuccess(signal, response, text) };
       }
       const reason = `HTTP ${response.status} from ${this.urls[signal]}: ${text.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ')}`;
       return {
@@ -615,6 +748,24 @@ export class JournalShipper {
         status: 0,
         reason: `${describeError(error)}${cause === undefined ? '' : ` (${describeError(cause)})`}`,
       };
+    }
+  }
+
+  /** Reads `partial_success` from a 2xx body in the response's encoding; an undecodable body is a full success. */
+  private partialSuccess(signal: JournalSignal, response: Response, body: Buffer): ExportPartialSuccess | undefined {
+    if (body.length === 0) return undefined;
+    const type = response.headers.get('content-type') ?? '';
+    if (type.includes('json') || (type === '' && this.protocolOf(signal) === 'http/json')) {
+      return parseJsonPartialSuccess(signal, body.toString('utf8'));
+    }
+    // Only a body that claims to be protobuf (or says nothing) is decoded: the bytes of an HTML
+    // page from a proxy must not be read as a rejection count.
+    if (!type.includes('protobuf') && type !== '') return undefined;
+    try {
+      return decodeExportPartialSuccess(body);
+    } catch (error) {
+      diag.debug(`swarmtrail journal shipper: ${signal}: cannot decode the collector's protobuf answer: ${String(error)}`);
+      return undefined;
     }
   }
 
@@ -638,10 +789,36 @@ export class JournalShipper {
       `swarmtrail journal shipper: the collector rejected ${records} ${signal} record(s) for good (${reason}); ` +
         `kept in segment ${segment} bytes ${offset}-${endOffset} and noted as dead letter in cursor.json`,
     );
-    this.stats.recordsDeadLettered += records;
-    this.deadLetters.push({ signal, segment, offset, endOffset, records, status, reason, at: new Date().toISOString() });
-    if (this.deadLetters.length > MAX_DEAD_LETTER_NOTES) this.deadLetters.splice(0, this.deadLetters.length - MAX_DEAD_LETTER_NOTES);
+    this.noteDeadLetter(signal, segment, offset, endOffset, records, status, reason);
     this.advance(signal, segment, endOffset, records);
+  }
+
+  /**
+   * Records a rejection: the segment's entry in `deadLetterSegments` (uncapped: it is what keeps
+   * the segment from counting as shipped) and a detailed note, merged with the previous note when
+   * it continues the same range with the same status (details beyond the newest 1000 are dropped).
+   */
+  private noteDeadLetter(
+    signal: JournalSignal,
+    segment: number,
+    offset: number,
+    endOffset: number,
+    records: number,
+    status: number,
+    reason: string,
+  ): void {
+    const at = new Date().toISOString();
+    this.stats.recordsDeadLettered += records;
+    const key = `${signal}-${segment}`;
+    const entry = this.deadLetterSegments.get(key);
+    this.deadLetterSegments.set(key, { signal, segment, records: (entry?.records ?? 0) + records, at });
+    const last = this.deadLetters.at(-1);
+    if (last !== undefined && last.signal === signal && last.segment === segment && last.endOffset === offset && last.status === status) {
+      this.deadLetters[this.deadLetters.length - 1] = { ...last, endOffset, records: last.records + records, at };
+    } else {
+      this.deadLetters.push({ signal, segment, offset, endOffset, records, status, reason, at });
+      if (this.deadLetters.length > MAX_DEAD_LETTER_NOTES) this.deadLetters.splice(0, this.deadLetters.length - MAX_DEAD_LETTER_NOTES);
+    }
   }
 
   /** Persists the cursor in the background; writes are serialised and coalesced. */
@@ -650,12 +827,7 @@ export class JournalShipper {
     this.cursorDirty = true;
     this.cursorWrite = this.cursorWrite.then(async () => {
       this.cursorDirty = false;
-      this.cursor = {
-        version: 1,
-        signals: { ...this.positions },
-        deadLetters: [...this.deadLetters],
-        updatedAt: new Date().toISOString(),
-      };
+      this.cursor = this.cursorState();
       try {
         await writeCursor(this.directory, this.cursor);
       } catch (error) {

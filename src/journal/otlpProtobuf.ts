@@ -454,3 +454,89 @@ export function encodeRequestAsProtobuf(signal: 'traces' | 'logs' | 'metrics', r
   writeMessage(writer, REQUEST_SPECS[signal], request as Record<string, unknown>);
   return writer.finish();
 }
+
+/** What an OTLP export response reports in `partial_success`. */
+export interface ExportPartialSuccess {
+  /** `rejected_spans` / `rejected_log_records` / `rejected_data_points` (0 when absent). */
+  readonly rejected: number;
+  /** `error_message` (`''` when absent). */
+  readonly errorMessage: string;
+}
+
+/** Minimal protobuf reader: varints, and skipping fields of every wire type but groups. */
+class ProtobufReader {
+  position = 0;
+  private readonly bytes: Uint8Array;
+  private readonly end: number;
+
+  // No parameter properties: node's type stripping (used by the crash test's child) rejects them.
+  constructor(bytes: Uint8Array, end = bytes.length) {
+    this.bytes = bytes;
+    this.end = end;
+  }
+
+  get done(): boolean {
+    return this.position >= this.end;
+  }
+
+  varint(): bigint {
+    let result = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (this.position >= this.end) throw new Error('truncated varint');
+      const byte = this.bytes[this.position++];
+      result |= BigInt(byte & 0x7f) << shift;
+      if (byte < 0x80) return BigInt.asUintN(64, result);
+    }
+    throw new Error('varint longer than 10 bytes');
+  }
+
+  /** Returns [start, end) of a length-delimited field's payload and moves past it. */
+  lengthDelimited(): [number, number] {
+    const length = Number(this.varint());
+    const start = this.position;
+    if (start + length > this.end) throw new Error('truncated length-delimited field');
+    this.position += length;
+    return [start, start + length];
+  }
+
+  skip(wireType: number): void {
+    if (wireType === 0) this.varint();
+    else if (wireType === 1) this.position += 8;
+    else if (wireType === 2) this.lengthDelimited();
+    else if (wireType === 5) this.position += 4;
+    else throw new Error(`unsupported wire type ${wireType}`);
+    if (this.position > this.end) throw new Error('truncated field');
+  }
+}
+
+/**
+ * Decodes `partial_success` (field 1) of a protobuf ExportTraceServiceResponse,
+ * ExportLogsServiceResponse or ExportMetricsServiceResponse: `{ int64 rejected_* = 1; string
+ * error_message = 2 }`, the same shape for the three signals. An empty body, or one without the
+ * field, is a full success (`undefined`). Throws on bytes that are not such a message.
+ */
+export function decodeExportPartialSuccess(body: Uint8Array): ExportPartialSuccess | undefined {
+  const reader = new ProtobufReader(body);
+  let partial: ExportPartialSuccess | undefined;
+  while (!reader.done) {
+    const tag = Number(reader.varint());
+    if (tag >>> 3 === 1 && (tag & 7) === WIRE_LENGTH) {
+      const [start, end] = reader.lengthDelimited();
+      const inner = new ProtobufReader(body, end);
+      inner.position = start;
+      // Proto3 merges repeated occurrences of a message field: fields present later win.
+      let rejected = BigInt(partial?.rejected ?? 0);
+      let errorMessage = partial?.errorMessage ?? '';
+      while (!inner.done) {
+        const innerTag = Number(inner.varint());
+        if (innerTag >>> 3 === 1 && (innerTag & 7) === WIRE_VARINT) rejected = BigInt.asIntN(64, inner.varint());
+        else if (innerTag >>> 3 === 2 && (innerTag & 7) === WIRE_LENGTH) {
+          const [from, to] = inner.lengthDelimited();
+          errorMessage = Buffer.from(body.buffer, body.byteOffset + from, to - from).toString('utf8');
+        } else inner.skip(innerTag & 7);
+      }
+      partial = { rejected: Number(rejected), errorMessage };
+    } else reader.skip(tag & 7);
+  }
+  return partial;
+}

@@ -36,7 +36,8 @@ const root = protobuf.Root.fromJSON({
 const LogsRequest = root.lookupType('ExportLogsServiceRequest');
 const TracesRequest = root.lookupType('ExportTraceServiceRequest');
 
-export type ReceiverBehaviour = (requestNumber: number, request: IncomingMessage, response: ServerResponse) => boolean;
+/** `body` is the whole request body, read before the behaviour is asked. */
+export type ReceiverBehaviour = (requestNumber: number, request: IncomingMessage, response: ServerResponse, body: Buffer) => boolean;
 
 export interface ReceivedRequest {
   readonly path: string;
@@ -103,7 +104,7 @@ export class OtlpReceiver {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const number = this.requests++;
-        if (this.behaviour(number, request, response)) return;
+        if (this.behaviour(number, request, response, Buffer.concat(chunks))) return;
         const contentType = String(request.headers['content-type'] ?? '');
         try {
           this.received.push({ path: request.url ?? '', contentType, at: Date.now(), ids: idsOf(request.url ?? '', contentType, Buffer.concat(chunks)) });
