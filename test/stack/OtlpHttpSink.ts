@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { decodeLogsRequest, decodeTraceRequest, type DecodedLogRecord, type DecodedSpan } from './otlpProtobuf.js';
+import { decodeLogsRequest, decodeLogsRequestAsOtlpJson, decodeTraceRequest, type DecodedLogRecord, type DecodedSpan } from './otlpProtobuf.js';
 
 export interface OtlpHttpSinkOptions {
   /** Path prefix before /v1/traces and /v1/logs, e.g. '/otlp' for Loki. Default ''. */
@@ -19,6 +19,8 @@ export interface OtlpHttpSinkOptions {
 export class OtlpHttpSink {
   readonly spans: DecodedSpan[] = [];
   readonly logRecords: DecodedLogRecord[] = [];
+  /** Every logs request received, in the OTLP/JSON mapping (for the integrity verifier). */
+  readonly logRequests: Record<string, unknown>[] = [];
   /** Every decoded request as JSON text, to search for strings that must never arrive. */
   readonly receivedText: string[] = [];
   /** Requests that could not be handled (bad path, undecodable body), with the reason. */
@@ -93,6 +95,7 @@ export class OtlpHttpSink {
         } else if (request.url === `${this.pathPrefix}/v1/logs`) {
           const records = decodeLogsRequest(body);
           this.logRecords.push(...records);
+          this.logRequests.push(decodeLogsRequestAsOtlpJson(body));
           this.receivedText.push(JSON.stringify(records));
         } else if (request.url === `${this.pathPrefix}/v1/metrics`) {
           this.metricsRequests += 1;

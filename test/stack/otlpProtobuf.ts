@@ -153,3 +153,28 @@ export function decodeLogsRequest(body: Uint8Array): DecodedLogRecord[] {
   }
   return records;
 }
+
+const JSON_CONVERSION: protobuf.IConversionOptions = { longs: String, bytes: String, defaults: false, arrays: true };
+
+function base64ToHex(value: unknown): unknown {
+  return typeof value === 'string' ? Buffer.from(value, 'base64').toString('hex') : value;
+}
+
+/**
+ * A logs export request in the OTLP/JSON mapping (hex ids, int64 as strings), as the journal
+ * stores it, so that the real verifier can check what a backend received.
+ */
+export function decodeLogsRequestAsOtlpJson(body: Uint8Array): Record<string, unknown> {
+  const request = logsRequestType.toObject(logsRequestType.decode(body), JSON_CONVERSION) as {
+    resourceLogs?: { scopeLogs?: { logRecords?: Record<string, unknown>[] }[] }[];
+  };
+  for (const resourceLogs of request.resourceLogs ?? []) {
+    for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+      for (const record of scopeLogs.logRecords ?? []) {
+        if (record.traceId !== undefined) record.traceId = base64ToHex(record.traceId);
+        if (record.spanId !== undefined) record.spanId = base64ToHex(record.spanId);
+      }
+    }
+  }
+  return request;
+}

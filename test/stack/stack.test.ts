@@ -12,6 +12,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTrustedKeys } from '../../src/integrity/keys.js';
+import { feedLogsRequest } from '../../src/integrity/otlpSource.js';
+import { TrailVerifier } from '../../src/integrity/TrailVerifier.js';
 import { OtlpHttpSink } from './OtlpHttpSink.js';
 import { freePort, waitFor } from './processes.js';
 import { auditRecord, logsRequest, newSpanId, newTraceId, postOtlpJson, traceRequest, type RawLogRecord } from './rawOtlp.js';
@@ -189,6 +192,35 @@ describe('a swarm run through the collector', () => {
       expect(run.auditRecords.some((record) => record.attributes['audit.event.type'] === type), type).toBe(true);
     }
     expect(loki.errors).toEqual([]);
+  });
+
+  it('delivers the audit trail to the Loki stand-in unaltered: the hash chains and signatures verify there', async () => {
+    await waitForAuditIds(run.auditRecords.map((record) => record.auditEventId), 'every audit record of the demo run at the Loki stand-in');
+    const chains = new Set(run.auditRecords.map((record) => record.attributes['audit.chain.id']).filter((id) => typeof id === 'string'));
+    expect(chains.size).toBeGreaterThanOrEqual(2); // the run's chain and the process chain of system.start/stop
+    const verifier = new TrailVerifier({
+      source: 'Loki stand-in',
+      ordered: false,
+      trustedKeys: loadTrustedKeys([join(workDirectory, 'demo', '.swarmtrail', 'keys', 'signing-key.pub.pem')]),
+    });
+    let fed = 0;
+    loki.logRequests.forEach((request, index) => {
+      // Only the demo's chains: other tests send their own records to the same stand-in.
+      const onlyDemo = structuredClone(request) as { resourceLogs?: { scopeLogs?: { logRecords?: { attributes?: { key: string; value: { stringValue?: string } }[] }[] }[] }[] };
+      for (const resourceLogs of onlyDemo.resourceLogs ?? []) {
+        for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+          scopeLogs.logRecords = (scopeLogs.logRecords ?? []).filter((record) =>
+            chains.has(record.attributes?.find((kv) => kv.key === 'audit.chain.id')?.value.stringValue ?? ''),
+          );
+          fed += scopeLogs.logRecords.length;
+        }
+      }
+      feedLogsRequest(onlyDemo, `loki request ${index + 1}`, verifier);
+    });
+    const report = verifier.finish();
+    expect(fed).toBe(run.auditRecords.filter((record) => chains.has(record.attributes['audit.chain.id'] as string)).length);
+    expect({ findings: report.findings, chainFindings: report.chains.flatMap((chain) => chain.findings) }).toEqual({ findings: [], chainFindings: [] });
+    expect(report.chains.every((chain) => chain.sealed)).toBe(true);
   });
 
   it('lets Prometheus answer PromQL for the token and duration metrics with the values of the run', async () => {
