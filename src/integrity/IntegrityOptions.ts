@@ -8,8 +8,9 @@ export interface IntegrityOptions {
   /** A checkpoint after this many records of a chain. Default `1000`. */
   readonly checkpointEveryRecords?: number;
   /**
-   * Seconds between timer checkpoints: every chain that got records since its last checkpoint gets
-   * one, even when no further record arrives. The timer is unref'd. Default `60`; `0` disables it.
+   * Seconds between timer checkpoints: every open chain gets one, even when idle (no new records:
+   * the checkpoint restates the head with a fresh time). The timer is unref'd. Default `60`; `0`
+   * disables it.
    */
   readonly checkpointIntervalSeconds?: number;
   /**

@@ -342,8 +342,11 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
   private _onTimer(): void {
     try {
       const now = Date.now();
+      // Every open chain, idle or not (as CloudTrail delivers digests for hours without logs): a
+      // checkpoint with nothing new restates the head with a fresh time, so an anchor or a reader
+      // can tell a writer that was alive and had nothing to add from a trail whose tail is gone.
       for (const chain of this._chains.values()) {
-        if (chain.sinceCheckpoint > 0 && now - chain.lastCheckpointAt >= this._intervalMs * 0.9) this._schedule(chain, 'interval', false);
+        if (now - chain.lastCheckpointAt >= this._intervalMs * 0.9) this._schedule(chain, 'interval', false);
       }
       this._runScheduled();
     } catch (error) {

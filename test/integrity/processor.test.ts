@@ -170,15 +170,18 @@ describe('checkpoints', () => {
     await provider.shutdown();
   });
 
-  test('the timer checkpoints a chain with new records even when no record follows', async () => {
+  test('the timer checkpoints a chain with new records even when no record follows, and an idle chain again', async () => {
     const { audit, records, provider } = pipeline({ checkpointIntervalSeconds: 0.05, checkpointEveryRecords: 1000 });
     audit('decision');
     const deadline = Date.now() + 3000;
-    while (records().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(records().map(type)).toEqual(['decision', 'checkpoint']);
-    expect(records()[1].attributes['audit.checkpoint.reason']).toBe('interval');
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(records()).toHaveLength(2); // nothing new, no further checkpoint
+    while (records().length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(records().slice(0, 3).map(type)).toEqual(['decision', 'checkpoint', 'checkpoint']);
+    const [, first, second] = records();
+    expect(first.attributes['audit.checkpoint.reason']).toBe('interval');
+    // Nothing new: the idle chain's checkpoint restates the same head, with a later time.
+    expect(second.attributes['audit.checkpoint.reason']).toBe('interval');
+    expect(second.attributes['audit.checkpoint.head_hash']).toBe(first.attributes['audit.record.hash']);
+    expect(String(second.attributes['audit.checkpoint.time']) >= String(first.attributes['audit.checkpoint.time'])).toBe(true);
     await provider.shutdown();
   });
 
