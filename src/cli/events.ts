@@ -4,6 +4,7 @@ import { JournalReader, type JournalSegment } from '../journal/JournalReader.js'
 import {
   EXIT_OK,
   UsageError,
+  parseDuration,
   mergeTraces,
   parseCount,
   parseRange,
@@ -20,11 +21,25 @@ export interface EventFilter {
   /** Types, exact or with a trailing `*` (`tool.*`). */
   readonly types?: readonly string[];
   readonly agent?: string;
+  /** `gen_ai.tool.name`. */
+  readonly tool?: string;
+  /** The history of one file: `audit.file.path` or `audit.artifact.uri` equals it, or ends with `/` + it. */
+  readonly file?: string;
+  /** Only events whose `audit.duration` is longer than this, in seconds (slow components). */
+  readonly slowerThanSeconds?: number;
   readonly traceId?: string;
   readonly outcome?: string;
   readonly range: TimeRange;
   /** Case-insensitive substring of the event name, body or attribute values. */
   readonly text?: string;
+}
+
+function fileMatches(event: AuditEvent, file: string): boolean {
+  for (const key of ['audit.file.path', 'audit.artifact.uri']) {
+    const value = event.attributes[key];
+    if (typeof value === 'string' && (value === file || value.endsWith(`/${file}`))) return true;
+  }
+  return false;
 }
 
 export function typeMatches(patterns: readonly string[], type: string): boolean {
@@ -35,6 +50,9 @@ export function eventMatches(event: AuditEvent, filter: EventFilter): boolean {
   if (event.timeMs < filter.range.since || event.timeMs > filter.range.until) return false;
   if (filter.types !== undefined && !typeMatches(filter.types, event.type)) return false;
   if (filter.agent !== undefined && event.agent !== filter.agent) return false;
+  if (filter.tool !== undefined && event.tool !== filter.tool) return false;
+  if (filter.slowerThanSeconds !== undefined && !((event.durationSeconds ?? -1) > filter.slowerThanSeconds)) return false;
+  if (filter.file !== undefined && !fileMatches(event, filter.file)) return false;
   if (filter.traceId !== undefined && event.traceId !== filter.traceId) return false;
   if (filter.outcome !== undefined && event.outcome !== filter.outcome) return false;
   if (filter.text !== undefined) {
@@ -63,9 +81,15 @@ export function parseEventFilter(
   }
   const text = values.text as string | undefined;
   if (text !== undefined && text.length === 0) throw new UsageError('--text needs a non-empty string');
+  const file = values.file as string | undefined;
+  if (file !== undefined && file.length === 0) throw new UsageError('--file needs a path');
+  const slower = values['slower-than'] as string | undefined;
   return {
     ...(types.length > 0 ? { types } : {}),
     ...(values.agent !== undefined ? { agent: values.agent as string } : {}),
+    ...(values.tool !== undefined ? { tool: values.tool as string } : {}),
+    ...(file !== undefined ? { file } : {}),
+    ...(slower !== undefined ? { slowerThanSeconds: parseDuration(slower, 'slower-than') / 1000 } : {}),
     ...(traceId !== undefined ? { traceId } : {}),
     ...(values.outcome !== undefined ? { outcome: values.outcome as string } : {}),
     ...(text !== undefined ? { text: text.toLowerCase() } : {}),
@@ -211,6 +235,9 @@ export const EVENT_COLUMNS = [
 export const EVENT_FILTER_OPTIONS = {
   type: { type: 'string', short: 't', multiple: true },
   agent: { type: 'string' },
+  tool: { type: 'string' },
+  file: { type: 'string' },
+  'slower-than': { type: 'string' },
   run: { type: 'string' },
   outcome: { type: 'string' },
   since: { type: 'string' },
@@ -220,6 +247,10 @@ export const EVENT_FILTER_OPTIONS = {
 
 export const EVENT_FILTER_HELP = `  -t, --type <type>      event type, repeatable or comma-separated; 'tool.*' matches a prefix
       --agent <name>     events of this agent (gen_ai.agent.name)
+      --tool <name>      events of this tool (gen_ai.tool.name)
+      --file <path>      the history of one file: file changes and artifacts at this path
+                         (or ending with /<path>)
+      --slower-than <d>  events that took longer than this (audit.duration), e.g. 5s, 500ms
       --run <run-id>     events of this run (an id prefix is enough)
       --outcome <value>  success, failure, granted, denied, not_found, ...
       --since <time>     ISO date-time or a duration ago (30m, 1h, 7d)
@@ -247,7 +278,7 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
 export const eventsCommand: CliCommand = {
   name: 'events',
   summary: 'audit events filtered by type, agent, run, outcome, time and text',
-  usage: 'events [--type T] [--agent A] [--run ID] [--outcome O] [--since T] [--until T] [--text S] [--limit N]',
+  usage: 'events [--type T] [--agent A] [--tool T] [--file P] [--run ID] [--outcome O] [--slower-than D] [--since T] [--until T] [--text S] [--limit N]',
   help: `Shows the newest matching events, oldest first.
 
 Options:
@@ -257,7 +288,9 @@ ${EVENT_FILTER_HELP}
 Examples:
   swarmtrail events --type tool.end --outcome failure --since 1h
   swarmtrail events --run 4bf92f35 --type 'decision,secret.access'
-  swarmtrail events --text invoice --json`,
+  swarmtrail events --text invoice --json
+  swarmtrail events --file reports/q3.md
+  swarmtrail events --type tool.end --slower-than 5s`,
   options: { ...EVENT_FILTER_OPTIONS, limit: { type: 'string', short: 'n' } },
   run,
 };

@@ -185,6 +185,46 @@ describe('events', () => {
     `);
   });
 
+  test('filters by tool, by file (the history of one file) and by duration (slow components)', async () => {
+    await using dir = await temporaryDirectory();
+    const at = (offset: number, path: string, type = 'file.change'): { type: string; at: number; body: string; attributes: Record<string, string> } => ({
+      type,
+      at: offset,
+      body: `${type} ${path}`,
+      attributes: type === 'artifact' ? { 'audit.artifact.uri': path } : { 'audit.file.path': path },
+    });
+    const runs = [
+      ...standardRuns(),
+      {
+        base: BASE + 5 * 3_600_000,
+        root: {
+          name: 'invoke_workflow edit',
+          operation: 'invoke_workflow' as const,
+          start: 0,
+          end: 9000,
+          attributes: { 'gen_ai.workflow.name': 'edit' },
+          events: [at(100, '/srv/app/reports/q3.md'), at(200, '/srv/app/notes.md'), at(300, '/srv/app/reports/q3.md', 'artifact'), at(400, 'other-q3.md')],
+        },
+      },
+    ];
+    await writeJournal(join(dir.path, 'journal'), await produce(runs));
+    const query = async (...args: string[]): Promise<string[]> =>
+      JSON.parse((await cli(['events', '--json', '--limit', '0', '--dir', join(dir.path, 'journal'), ...args])).stdout).map(
+        (e: { type: string; body: string }) => `${e.type}: ${e.body}`,
+      );
+    expect(await query('--file', 'reports/q3.md')).toEqual(['file.change: file.change /srv/app/reports/q3.md', 'artifact: artifact /srv/app/reports/q3.md']);
+    expect(await query('--file', '/srv/app/notes.md')).toEqual(['file.change: file.change /srv/app/notes.md']);
+    expect(await query('--file', 'q3.md')).toHaveLength(2); // a path ending, not a substring: other-q3.md is not it
+    expect((await query('--tool', 'label')).map((line) => line.split(':')[0])).toEqual(['tool.end']);
+    const slow = JSON.parse((await cli(['events', '--json', '--limit', '0', '--slower-than', '2.9s', '--dir', join(dir.path, 'journal')])).stdout);
+    expect(slow.map((e: { type: string; workflow: string; durationSeconds: number }) => [e.type, e.workflow, e.durationSeconds])).toEqual([
+      ['run.end', 'triage', 3],
+      ['run.end', 'edit', 9],
+    ]);
+    expect(await query('--type', 'tool.end', '--slower-than', '1h')).toEqual([]);
+    expect((await cli(['events', '--slower-than', 'soon', '--dir', join(dir.path, 'journal')])).code).toBe(2);
+  });
+
   test('filters by type (list and prefix), agent, run, outcome, time and text', async () => {
     await using dir = await journal({ batch: 3 });
     const types = async (...args: string[]): Promise<string[]> =>
