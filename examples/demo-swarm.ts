@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { trace, type Link } from '@opentelemetry/api';
+import type { Link } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { audit, start, withAgent, withLLM, withRun, withTool, type LLMUsage } from '../src/index.js';
@@ -76,8 +76,10 @@ async function webSearch(query: string): Promise<string[]> {
   return [`https://example.org/${encodeURIComponent(query)}/1`, `https://example.org/${encodeURIComponent(query)}/2`];
 }
 
-async function research(topic: string, index: number, handoff: Link[]): Promise<string> {
-  return withAgent({ name: `researcher-${index + 1}`, id: `agent-researcher-${index + 1}`, description: 'Finds and summarises sources' }, async () => {
+/** One researcher; it adds a link to its own span to `findingLinks`, for the writer's model call. */
+async function research(topic: string, index: number, handoff: Link[], findingLinks: Link[]): Promise<string> {
+  return withAgent({ name: `researcher-${index + 1}`, id: `agent-researcher-${index + 1}`, description: 'Finds and summarises sources' }, async (researcher) => {
+    findingLinks.push({ context: researcher.spanContext(), attributes: { 'swarmtrail.handoff': 'finding' } });
     let results: string[] | undefined;
     for (let attempt = 1; results === undefined; attempt++) {
       try {
@@ -102,11 +104,12 @@ async function research(topic: string, index: number, handoff: Link[]): Promise<
   }, { links: handoff });
 }
 
-async function writeReport(outputDir: string, findings: string[], handoff: Link[]): Promise<string> {
+async function writeReport(outputDir: string, findings: string[], handoff: Link[], findingLinks: Link[]): Promise<string> {
   return withAgent({ name: 'writer', id: 'agent-writer', description: 'Writes the report' }, async () => {
     const prompt = findings.join(' ');
     let text = '';
-    const stream = withLLM({ provider: PROVIDER, model: MODEL, stream: true }, (llm) => {
+    // The model call that turns the findings into a report links to the researchers that made them.
+    const stream = withLLM({ provider: PROVIDER, model: MODEL, stream: true, links: findingLinks }, (llm) => {
       const chunks = fakeModel.stream('agent audit trails');
       return (async function* () {
         for await (const chunk of chunks) {
@@ -145,7 +148,10 @@ async function main(): Promise<void> {
 
   const runId = await withRun('research-report', async ({ runId }) => {
     audit.component({ name: 'web_search', kind: 'tool', action: 'registered', version: '1.0.0' });
-    const plan = withAgent({ name: 'planner', id: 'agent-planner', description: 'Splits the request into topics' }, () => {
+    // The researchers and the writer link back to the planner's span: the hand-off.
+    let handoff: Link[] = [];
+    const plan = withAgent({ name: 'planner', id: 'agent-planner', description: 'Splits the request into topics' }, (planner) => {
+      handoff = [{ context: planner.spanContext(), attributes: { 'swarmtrail.handoff': 'plan' } }];
       const prompt = `Plan a report on ${topics.join(', ')}`;
       withLLM({ provider: PROVIDER, model: MODEL, temperature: 0 }, (llm) => {
         const answer = fakeModel.complete(prompt);
@@ -161,10 +167,9 @@ async function main(): Promise<void> {
       });
       return topics;
     });
-    const plannerSpan = trace.getActiveSpan()?.spanContext();
-    const handoff: Link[] = plannerSpan === undefined ? [] : [{ context: plannerSpan, attributes: { 'swarmtrail.handoff': 'plan' } }];
-    const findings = await Promise.all(plan.map((topic, index) => research(topic, index, handoff)));
-    const path = await writeReport(outputDir, findings, handoff);
+    const findingLinks: Link[] = [];
+    const findings = await Promise.all(plan.map((topic, index) => research(topic, index, handoff, findingLinks)));
+    const path = await writeReport(outputDir, findings, handoff, findingLinks);
     // A publish call whose URL carries a token: the audit record keeps the URL without it.
     const token = ['demo', 'token', '0123456789abcdef'].join('-');
     audit.apiCall({ method: 'post', url: `https://reports.example.org/publish?api_key=${token}&doc=${encodeURIComponent(path)}`, status: 201 });

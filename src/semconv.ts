@@ -146,6 +146,10 @@ export const AUDIT_OUTCOME_UNKNOWN = 'unknown';
 /** Values of `audit.event.type`; the log record's `eventName` is `audit.<type>`. */
 export const AUDIT_EVENT_TYPE_RUN_END = 'run.end';
 export const AUDIT_EVENT_TYPE_AGENT_END = 'agent.end';
+/** A run (`invoke_workflow` span) started: with it, a run that never ends (a crash) is still in the audit log. */
+export const AUDIT_EVENT_TYPE_RUN_START = 'run.start';
+/** An agent (`invoke_agent` span) started. */
+export const AUDIT_EVENT_TYPE_AGENT_START = 'agent.start';
 export const AUDIT_EVENT_TYPE_TOOL_END = 'tool.end';
 export const AUDIT_EVENT_TYPE_LLM_END = 'llm.end';
 export const AUDIT_EVENT_TYPE_SPAN_END = 'span.end';

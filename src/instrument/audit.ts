@@ -25,7 +25,7 @@ export interface AuditEventFields {
   readonly outcome?: string;
   /** Human-readable summary; becomes the log record body. Default derived from the type. */
   readonly message?: string;
-  /** Severity. Default INFO, or WARN for outcomes other than success. */
+  /** Severity. Default INFO for outcome `success`, ERROR for `failure`, WARN for any other outcome. */
   readonly severity?: SeverityNumber;
   /** Extra attributes; values of any type are serialised safely. Default none. */
   readonly attributes?: Readonly<Record<string, unknown>>;

@@ -55,6 +55,8 @@ import {
   AUDIT_OUTCOME_FAILURE,
   AUDIT_OUTCOME_SUCCESS,
 } from '../semconv.js';
+import { reportFailure } from '../internal/failures.js';
+import { attributeText } from '../internal/serialize.js';
 import { captureContent } from './config.js';
 import { emitAuditEvent, type AuditEventFields } from './audit.js';
 
@@ -175,7 +177,8 @@ export function stripUrlCredentials(raw: string): string {
   return url.toString();
 }
 
-function snippet(output: string): string {
+function snippet(raw: unknown): string {
+  const output = attributeText(raw);
   const half = COMMAND_OUTPUT_SNIPPET_LENGTH / 2;
   if (output.length <= COMMAND_OUTPUT_SNIPPET_LENGTH) return output;
   return `${output.slice(0, half)}\n…[${output.length - COMMAND_OUTPUT_SNIPPET_LENGTH} chars omitted]…\n${output.slice(-half)}`;
@@ -185,9 +188,23 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A helper got input it cannot use (e.g. from untyped callers): reported, never thrown. */
+function unusable(type: string, failure: unknown): string {
+  reportFailure('audit', `could not record a ${type} event from the fields given`, failure);
+  return '';
+}
+
+/** The command line of a string or an argv array; anything else as its string form. */
+function commandLine(command: unknown): string {
+  if (typeof command === 'string') return command;
+  if (Array.isArray(command)) return command.map((arg) => quote(attributeText(arg))).join(' ');
+  return attributeText(command);
+}
+
 /**
  * Typed audit events. Each emits one log record (`eventName` `audit.<type>`) correlated with the
- * active span and carrying the enclosing run/agent/tool, and returns its `audit.event.id`.
+ * active span and carrying the enclosing run/agent/tool, and returns its `audit.event.id`. Never
+ * throws: unusable fields are reported to `diag` and the helper returns `''`.
  */
 export const audit = {
   /** A generic audit event of any type. */
@@ -196,152 +213,193 @@ export const audit = {
   },
 
   decision(event: DecisionEvent): string {
-    const overridden = event.verdict !== undefined && event.action !== undefined && event.verdict !== event.action;
-    return emitAuditEvent(AUDIT_EVENT_TYPE_DECISION, {
-      outcome: event.outcome ?? AUDIT_OUTCOME_SUCCESS,
-      message: event.message ?? `decision: ${event.summary}${overridden ? ` (verdict ${event.verdict}, action ${event.action})` : ''}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_DECISION_SUMMARY, event.summary,
-        ATTR_AUDIT_DECISION_REASONING, event.reasoning,
-        ATTR_AUDIT_DECISION_VERDICT, event.verdict,
-        ATTR_AUDIT_DECISION_ACTION, event.action,
-        ATTR_AUDIT_DECISION_CONTEXT, event.context,
-      ],
-    });
+    try {
+      const overridden = event.verdict !== undefined && event.action !== undefined && event.verdict !== event.action;
+      return emitAuditEvent(AUDIT_EVENT_TYPE_DECISION, {
+        outcome: event.outcome ?? AUDIT_OUTCOME_SUCCESS,
+        message: event.message ?? `decision: ${event.summary}${overridden ? ` (verdict ${event.verdict}, action ${event.action})` : ''}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_DECISION_SUMMARY, event.summary,
+          ATTR_AUDIT_DECISION_REASONING, event.reasoning,
+          ATTR_AUDIT_DECISION_VERDICT, event.verdict,
+          ATTR_AUDIT_DECISION_ACTION, event.action,
+          ATTR_AUDIT_DECISION_CONTEXT, event.context,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_DECISION, failure);
+    }
   },
 
   artifact(event: ArtifactEvent): string {
-    return emitAuditEvent(AUDIT_EVENT_TYPE_ARTIFACT, {
-      message: event.message ?? `artifact ${event.type}: ${event.uri}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_ARTIFACT_TYPE, event.type,
-        ATTR_AUDIT_ARTIFACT_URI, event.uri,
-        ATTR_AUDIT_ARTIFACT_SHA256, event.sha256,
-        ATTR_AUDIT_ARTIFACT_SIZE, event.size,
-      ],
-    });
+    try {
+      return emitAuditEvent(AUDIT_EVENT_TYPE_ARTIFACT, {
+        message: event.message ?? `artifact ${event.type}: ${event.uri}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_ARTIFACT_TYPE, event.type,
+          ATTR_AUDIT_ARTIFACT_URI, event.uri,
+          ATTR_AUDIT_ARTIFACT_SHA256, event.sha256,
+          ATTR_AUDIT_ARTIFACT_SIZE, event.size,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_ARTIFACT, failure);
+    }
   },
 
   fileChange(event: FileChangeEvent): string {
-    return emitAuditEvent(AUDIT_EVENT_TYPE_FILE_CHANGE, {
-      message: event.message ?? `file ${event.operation}: ${event.path}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_FILE_OPERATION, event.operation,
-        ATTR_AUDIT_FILE_PATH, event.path,
-        ATTR_AUDIT_FILE_SHA256_BEFORE, event.sha256Before,
-        ATTR_AUDIT_FILE_SHA256_AFTER, event.sha256After,
-        ATTR_AUDIT_FILE_SIZE_BEFORE, event.sizeBefore,
-        ATTR_AUDIT_FILE_SIZE_AFTER, event.sizeAfter,
-        ATTR_AUDIT_FILE_DIFF, event.diff === undefined ? undefined : captureContent(event.diff),
-      ],
-    });
+    try {
+      return emitAuditEvent(AUDIT_EVENT_TYPE_FILE_CHANGE, {
+        message: event.message ?? `file ${event.operation}: ${event.path}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_FILE_OPERATION, event.operation,
+          ATTR_AUDIT_FILE_PATH, event.path,
+          ATTR_AUDIT_FILE_SHA256_BEFORE, event.sha256Before,
+          ATTR_AUDIT_FILE_SHA256_AFTER, event.sha256After,
+          ATTR_AUDIT_FILE_SIZE_BEFORE, event.sizeBefore,
+          ATTR_AUDIT_FILE_SIZE_AFTER, event.sizeAfter,
+          ATTR_AUDIT_FILE_DIFF, event.diff === undefined ? undefined : captureContent(event.diff),
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_FILE_CHANGE, failure);
+    }
   },
 
   command(event: CommandEvent): string {
-    const line = typeof event.command === 'string' ? event.command : event.command.map(quote).join(' ');
-    const failed = event.exitCode !== undefined && event.exitCode !== 0;
-    return emitAuditEvent(AUDIT_EVENT_TYPE_COMMAND, {
-      outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
-      message: event.message ?? `command${event.exitCode === undefined ? '' : ` exited ${event.exitCode}`}: ${line}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_COMMAND_LINE, line,
-        ATTR_AUDIT_COMMAND_EXIT_CODE, event.exitCode,
-        ATTR_AUDIT_COMMAND_OUTPUT, event.output === undefined ? undefined : snippet(event.output),
-        ATTR_AUDIT_COMMAND_CWD, event.cwd,
-      ],
-    });
+    try {
+      const line = commandLine(event.command);
+      const failed = event.exitCode !== undefined && event.exitCode !== 0;
+      return emitAuditEvent(AUDIT_EVENT_TYPE_COMMAND, {
+        outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
+        message: event.message ?? `command${event.exitCode === undefined ? '' : ` exited ${event.exitCode}`}: ${line}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_COMMAND_LINE, line,
+          ATTR_AUDIT_COMMAND_EXIT_CODE, event.exitCode,
+          ATTR_AUDIT_COMMAND_OUTPUT, event.output === undefined ? undefined : snippet(event.output),
+          ATTR_AUDIT_COMMAND_CWD, event.cwd,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_COMMAND, failure);
+    }
   },
 
   apiCall(event: ApiCallEvent): string {
-    const url = stripUrlCredentials(event.url);
-    const method = event.method.toUpperCase();
-    const failed = event.status !== undefined && event.status >= 400;
-    return emitAuditEvent(AUDIT_EVENT_TYPE_API_CALL, {
-      outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
-      message: event.message ?? `${method} ${url}${event.status === undefined ? '' : ` -> ${event.status}`}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_HTTP_REQUEST_METHOD, method,
-        ATTR_URL_FULL, url,
-        ATTR_HTTP_RESPONSE_STATUS_CODE, event.status,
-      ],
-    });
+    try {
+      // Untyped callers may pass a URL object or leave the method out: record what there is.
+      const url = event.url === undefined ? undefined : stripUrlCredentials(String(event.url));
+      const method = typeof event.method === 'string' ? event.method.toUpperCase() : undefined;
+      const failed = event.status !== undefined && event.status >= 400;
+      return emitAuditEvent(AUDIT_EVENT_TYPE_API_CALL, {
+        outcome: failed ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
+        message: event.message ?? `${method ?? 'call'} ${url ?? '(no url)'}${event.status === undefined ? '' : ` -> ${event.status}`}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_HTTP_REQUEST_METHOD, method,
+          ATTR_URL_FULL, url,
+          ATTR_HTTP_RESPONSE_STATUS_CODE, event.status,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_API_CALL, failure);
+    }
   },
 
   secretAccess(event: SecretAccessEvent): string {
-    return emitAuditEvent(AUDIT_EVENT_TYPE_SECRET_ACCESS, {
-      outcome: event.outcome,
-      severity: event.outcome === 'granted' ? SeverityNumber.INFO : SeverityNumber.WARN,
-      message: event.message ?? `secret access ${event.outcome}: ${event.alias}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_SECRET_ALIAS, event.alias,
-        ATTR_AUDIT_SECRET_STORE, event.store,
-        ATTR_AUDIT_REASON, event.reason,
-      ],
-    });
+    try {
+      return emitAuditEvent(AUDIT_EVENT_TYPE_SECRET_ACCESS, {
+        outcome: event.outcome,
+        severity: event.outcome === 'granted' ? SeverityNumber.INFO : SeverityNumber.WARN,
+        message: event.message ?? `secret access ${event.outcome}: ${event.alias}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_SECRET_ALIAS, event.alias,
+          ATTR_AUDIT_SECRET_STORE, event.store,
+          ATTR_AUDIT_REASON, event.reason,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_SECRET_ACCESS, failure);
+    }
   },
 
   thought(event: ThoughtEvent): string {
-    return emitAuditEvent(AUDIT_EVENT_TYPE_THOUGHT, {
-      severity: SeverityNumber.DEBUG,
-      message: event.message ?? `thought${event.step === undefined ? '' : ` #${event.step}`}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_THOUGHT_CONTENT, captureContent(event.content),
-        ATTR_AUDIT_THOUGHT_STEP, event.step,
-      ],
-    });
+    try {
+      return emitAuditEvent(AUDIT_EVENT_TYPE_THOUGHT, {
+        severity: SeverityNumber.DEBUG,
+        message: event.message ?? `thought${event.step === undefined ? '' : ` #${event.step}`}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_THOUGHT_CONTENT, captureContent(event.content),
+          ATTR_AUDIT_THOUGHT_STEP, event.step,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_THOUGHT, failure);
+    }
   },
 
   error(error: unknown, fields: ErrorEventFields = {}): string {
-    const isError = error instanceof Error;
-    const type = isError ? error.constructor.name || error.name : typeof error;
-    const message = isError ? error.message : String(error);
-    return emitAuditEvent(AUDIT_EVENT_TYPE_ERROR, {
-      outcome: AUDIT_OUTCOME_FAILURE,
-      severity: SeverityNumber.ERROR,
-      message: fields.message ?? `${type}: ${message}`,
-      attributes: fields.attributes,
-      known: [
-        ATTR_EXCEPTION_TYPE, type,
-        ATTR_EXCEPTION_MESSAGE, message,
-        ATTR_EXCEPTION_STACKTRACE, isError ? error.stack : undefined,
-        ATTR_AUDIT_ERROR_CONTEXT, fields.context,
-        ATTR_AUDIT_ERROR_RECOVERY, fields.recovery,
-      ],
-    });
+    try {
+      const isError = error instanceof Error;
+      const type = isError ? error.constructor.name || error.name : typeof error;
+      const message = isError ? error.message : String(error);
+      return emitAuditEvent(AUDIT_EVENT_TYPE_ERROR, {
+        outcome: AUDIT_OUTCOME_FAILURE,
+        severity: SeverityNumber.ERROR,
+        message: fields.message ?? `${type}: ${message}`,
+        attributes: fields.attributes,
+        known: [
+          ATTR_EXCEPTION_TYPE, type,
+          ATTR_EXCEPTION_MESSAGE, message,
+          ATTR_EXCEPTION_STACKTRACE, isError ? error.stack : undefined,
+          ATTR_AUDIT_ERROR_CONTEXT, fields.context,
+          ATTR_AUDIT_ERROR_RECOVERY, fields.recovery,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_ERROR, failure);
+    }
   },
 
   financial(event: FinancialEvent): string {
-    return emitAuditEvent(AUDIT_EVENT_TYPE_FINANCIAL, {
-      outcome: event.status === 'failed' ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
-      message: event.message ?? `${event.description}: ${event.amount} ${event.currency} (${event.status})`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_FINANCIAL_DESCRIPTION, event.description,
-        ATTR_AUDIT_FINANCIAL_AMOUNT, event.amount,
-        ATTR_AUDIT_FINANCIAL_CURRENCY, event.currency,
-        ATTR_AUDIT_FINANCIAL_STATUS, event.status,
-      ],
-    });
+    try {
+      return emitAuditEvent(AUDIT_EVENT_TYPE_FINANCIAL, {
+        outcome: event.status === 'failed' ? AUDIT_OUTCOME_FAILURE : AUDIT_OUTCOME_SUCCESS,
+        message: event.message ?? `${event.description}: ${event.amount} ${event.currency} (${event.status})`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_FINANCIAL_DESCRIPTION, event.description,
+          ATTR_AUDIT_FINANCIAL_AMOUNT, event.amount,
+          ATTR_AUDIT_FINANCIAL_CURRENCY, event.currency,
+          ATTR_AUDIT_FINANCIAL_STATUS, event.status,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_FINANCIAL, failure);
+    }
   },
 
   component(event: ComponentEvent): string {
-    return emitAuditEvent(AUDIT_EVENT_TYPE_COMPONENT, {
-      message: event.message ?? `${event.kind ?? 'component'} ${event.name} ${event.action}`,
-      attributes: event.attributes,
-      known: [
-        ATTR_AUDIT_COMPONENT_NAME, event.name,
-        ATTR_AUDIT_COMPONENT_ACTION, event.action,
-        ATTR_AUDIT_COMPONENT_KIND, event.kind,
-        ATTR_AUDIT_COMPONENT_VERSION, event.version,
-        ATTR_AUDIT_COMPONENT_REQUEST, event.request,
-      ],
-    });
+    try {
+      return emitAuditEvent(AUDIT_EVENT_TYPE_COMPONENT, {
+        message: event.message ?? `${event.kind ?? 'component'} ${event.name} ${event.action}`,
+        attributes: event.attributes,
+        known: [
+          ATTR_AUDIT_COMPONENT_NAME, event.name,
+          ATTR_AUDIT_COMPONENT_ACTION, event.action,
+          ATTR_AUDIT_COMPONENT_KIND, event.kind,
+          ATTR_AUDIT_COMPONENT_VERSION, event.version,
+          ATTR_AUDIT_COMPONENT_REQUEST, event.request,
+        ],
+      });
+    } catch (failure) {
+      return unusable(AUDIT_EVENT_TYPE_COMPONENT, failure);
+    }
   },
 };

@@ -1,5 +1,5 @@
 import { DEFAULT_SERIALIZE_LIMITS, type SerializeLimits } from '../internal/serialize.js';
-import { readBoolean } from '../setup/environment.js';
+import { readCaptureContent } from '../setup/environment.js';
 
 /** Settings the instrumentation reads on every call; `start()` sets them once. */
 export interface InstrumentationSettings {
@@ -12,7 +12,7 @@ export interface InstrumentationSettings {
 
 let settings: InstrumentationSettings = {
   // Without start() (a user wiring their own OTel SDK), the standard variable still applies.
-  captureContent: readBoolean(process.env, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT') ?? false,
+  captureContent: readCaptureContent(process.env) ?? false,
   disabled: false,
   limits: DEFAULT_SERIALIZE_LIMITS,
 };

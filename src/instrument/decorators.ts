@@ -53,7 +53,12 @@ function recordExtracted(handle: LLMHandle, extract: (result: unknown) => LLMRes
   }
 }
 
-/** `@llm({ provider, model, response })`: the method makes an inference call. */
+function ignore(): void {}
+
+/**
+ * `@llm({ provider, model, response })`: the method makes an inference call. The method's value is
+ * returned as the very same object; with `response`, a returned Promise is observed on the side.
+ */
 export function llm(options: LLMDecoratorOptions) {
   return wrapMethod((_method, call) =>
     withLLM(options, (handle) => {
@@ -61,10 +66,14 @@ export function llm(options: LLMDecoratorOptions) {
       const extract = options.response;
       if (extract === undefined) return result;
       if (result instanceof Promise) {
-        return result.then((value: unknown) => {
-          recordExtracted(handle, extract, value);
-          return value;
-        });
+        // Attached before withLLM's own handler, so the response is recorded before the span ends.
+        // The rejection handler keeps this side chain from raising an unhandled rejection.
+        try {
+          void result.then((value: unknown) => recordExtracted(handle, extract, value), ignore);
+        } catch {
+          // A Promise subclass whose then() throws: the response is not extracted.
+        }
+        return result;
       }
       recordExtracted(handle, extract, result);
       return result;

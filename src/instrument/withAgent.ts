@@ -8,7 +8,8 @@ import {
   ATTR_GEN_AI_PROVIDER_NAME,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
 } from '../semconv.js';
-import { runInSpan } from './withSpan.js';
+import { reportFailure } from '../internal/failures.js';
+import { runInSpan, type InternalSpanOptions } from './withSpan.js';
 
 /** An agent, by name or described in full. */
 export interface AgentSpec {
@@ -28,26 +29,39 @@ export interface AgentOptions {
   readonly attributes?: Attributes;
 }
 
-/** Runs `fn` as an agent invocation: span `invoke_agent {name}`. */
+/**
+ * Runs `fn` as an agent invocation: span `invoke_agent {name}`. An unusable agent description is
+ * reported to `diag`, never thrown: `fn` still runs, in a span named `invoke_agent`.
+ */
 export function withAgent<T>(agent: string | AgentSpec, fn: (span: Span) => T, options?: AgentOptions): T {
-  const spec: AgentSpec = typeof agent === 'string' ? { name: agent } : agent;
-  const attributes: Attributes = {
-    ...options?.attributes,
-    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
-    [ATTR_GEN_AI_AGENT_NAME]: spec.name,
-  };
-  if (spec.id !== undefined) attributes[ATTR_GEN_AI_AGENT_ID] = spec.id;
-  if (spec.description !== undefined) attributes[ATTR_GEN_AI_AGENT_DESCRIPTION] = spec.description;
-  if (spec.version !== undefined) attributes[ATTR_GEN_AI_AGENT_VERSION] = spec.version;
-  if (spec.provider !== undefined) attributes[ATTR_GEN_AI_PROVIDER_NAME] = spec.provider;
-  return runInSpan(`${GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT} ${spec.name}`, fn, {
-    attributes,
-    links: options?.links,
-    scope: (parent) => ({
-      runId: parent?.runId,
-      workflowName: parent?.workflowName,
-      agentName: spec.name,
-      agentId: spec.id,
-    }),
-  });
+  let name: string;
+  let spanOptions: InternalSpanOptions;
+  try {
+    const spec: AgentSpec = typeof agent === 'string' ? { name: agent } : agent;
+    const attributes: Attributes = {
+      ...options?.attributes,
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+      [ATTR_GEN_AI_AGENT_NAME]: spec.name,
+    };
+    if (spec.id !== undefined) attributes[ATTR_GEN_AI_AGENT_ID] = spec.id;
+    if (spec.description !== undefined) attributes[ATTR_GEN_AI_AGENT_DESCRIPTION] = spec.description;
+    if (spec.version !== undefined) attributes[ATTR_GEN_AI_AGENT_VERSION] = spec.version;
+    if (spec.provider !== undefined) attributes[ATTR_GEN_AI_PROVIDER_NAME] = spec.provider;
+    name = `${GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT} ${spec.name}`;
+    spanOptions = {
+      attributes,
+      links: options?.links,
+      scope: (parent) => ({
+        runId: parent?.runId,
+        workflowName: parent?.workflowName,
+        agentName: spec.name,
+        agentId: spec.id,
+      }),
+    };
+  } catch (failure) {
+    reportFailure('instrument', 'withAgent: unusable agent description', failure);
+    name = GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT;
+    spanOptions = { attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT } };
+  }
+  return runInSpan(name, fn, spanOptions);
 }

@@ -1,4 +1,4 @@
-import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Link, type Span } from '@opentelemetry/api';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -30,6 +30,7 @@ import {
   ATTR_SERVER_PORT,
   GEN_AI_OPERATION_NAME_VALUE_CHAT,
 } from '../semconv.js';
+import { reportFailure } from '../internal/failures.js';
 import { safeStringify } from '../internal/serialize.js';
 import { captureContent, instrumentationSettings } from './config.js';
 import { scopeOf } from './scope.js';
@@ -62,6 +63,8 @@ export interface LLMCall {
   readonly systemInstructions?: unknown;
   /** Extra attributes. Default none. */
   readonly attributes?: Attributes;
+  /** Links, e.g. to the agent whose hand-off this call serves. Default none. */
+  readonly links?: Link[];
 }
 
 /** Token counts of a response. */
@@ -86,7 +89,10 @@ export interface LLMResponse {
 /** What the callback of {@link withLLM} receives. */
 export interface LLMHandle {
   readonly span: Span;
-  /** Records the response; call it once, or once per streamed chunk with the running totals. */
+  /**
+   * Records the response; call it once, or once per streamed chunk with the running totals.
+   * Never throws: a malformed response is reported to `diag`.
+   */
   recordResponse(response: LLMResponse): void;
 }
 
@@ -94,15 +100,15 @@ function setIfDefined(attributes: Attributes, key: string, value: Attributes[str
   if (value !== undefined) attributes[key] = value;
 }
 
-function responseRecorder(span: Span): (response: LLMResponse) => void {
-  return (response) => {
+function recordResponse(span: Span, response: LLMResponse): void {
+  try {
     if (response.model !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, response.model);
     if (response.id !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_ID, response.id);
     if (response.finishReasons !== undefined) {
       span.setAttribute(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, response.finishReasons);
     }
     const usage = response.usage;
-    if (usage !== undefined) {
+    if (usage !== undefined && usage !== null) {
       const pairs: [string, number | undefined][] = [
         [ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens],
         [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens],
@@ -116,44 +122,57 @@ function responseRecorder(span: Span): (response: LLMResponse) => void {
       const output = captureContent(response.outputMessages);
       if (output !== undefined) span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, safeStringify(output));
     }
-  };
+  } catch (failure) {
+    reportFailure('instrument', 'withLLM: could not record the response', failure);
+  }
 }
 
 /**
  * Runs `fn` as an inference call: CLIENT span `{operation} {model}`. `fn` gets a handle to record
  * the response (model, id, finish reasons, token usage). Token usage and duration metrics are
- * derived from the span when it ends.
+ * derived from the span when it ends. An unusable call description is reported to `diag`, never
+ * thrown: `fn` still runs, in a span named after the operation.
  */
 export function withLLM<T>(call: LLMCall, fn: (llm: LLMHandle) => T): T {
-  const operation = call.operation ?? GEN_AI_OPERATION_NAME_VALUE_CHAT;
-  const attributes: Attributes = {
-    ...call.attributes,
-    [ATTR_GEN_AI_OPERATION_NAME]: operation,
-    [ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
-    [ATTR_GEN_AI_REQUEST_MODEL]: call.model,
-  };
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, call.temperature);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, call.maxTokens);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, call.topP);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_K, call.topK);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_SEED, call.seed);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, call.stopSequences);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, call.frequencyPenalty);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, call.presencePenalty);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_CHOICE_COUNT, call.choiceCount);
-  setIfDefined(attributes, ATTR_GEN_AI_REQUEST_STREAM, call.stream);
-  setIfDefined(attributes, ATTR_SERVER_ADDRESS, call.serverAddress);
-  setIfDefined(attributes, ATTR_SERVER_PORT, call.serverPort);
-  setIfDefined(attributes, ATTR_GEN_AI_CONVERSATION_ID, call.conversationId);
-  setIfDefined(attributes, ATTR_GEN_AI_AGENT_NAME, scopeOf()?.agentName);
-  if (instrumentationSettings().captureContent) {
-    const input = captureContent(call.inputMessages);
-    if (input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeStringify(input);
-    const system = captureContent(call.systemInstructions);
-    if (system !== undefined) attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = safeStringify(system);
+  const handle = (span: Span): T => fn({ span, recordResponse: (response) => recordResponse(span, response) });
+  let name: string;
+  let attributes: Attributes;
+  let links: Link[] | undefined;
+  try {
+    const operation = call.operation ?? GEN_AI_OPERATION_NAME_VALUE_CHAT;
+    attributes = {
+      ...call.attributes,
+      [ATTR_GEN_AI_OPERATION_NAME]: operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
+      [ATTR_GEN_AI_REQUEST_MODEL]: call.model,
+    };
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, call.temperature);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, call.maxTokens);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, call.topP);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_K, call.topK);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_SEED, call.seed);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, call.stopSequences);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, call.frequencyPenalty);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, call.presencePenalty);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_CHOICE_COUNT, call.choiceCount);
+    setIfDefined(attributes, ATTR_GEN_AI_REQUEST_STREAM, call.stream);
+    setIfDefined(attributes, ATTR_SERVER_ADDRESS, call.serverAddress);
+    setIfDefined(attributes, ATTR_SERVER_PORT, call.serverPort);
+    setIfDefined(attributes, ATTR_GEN_AI_CONVERSATION_ID, call.conversationId);
+    setIfDefined(attributes, ATTR_GEN_AI_AGENT_NAME, scopeOf()?.agentName);
+    if (instrumentationSettings().captureContent) {
+      const input = captureContent(call.inputMessages);
+      if (input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeStringify(input);
+      const system = captureContent(call.systemInstructions);
+      if (system !== undefined) attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = safeStringify(system);
+    }
+    name = `${operation} ${call.model}`;
+    links = call.links;
+  } catch (failure) {
+    reportFailure('instrument', 'withLLM: unusable call description', failure);
+    name = GEN_AI_OPERATION_NAME_VALUE_CHAT;
+    attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT };
+    links = undefined;
   }
-  return runInSpan(`${operation} ${call.model}`, (span) => fn({ span, recordResponse: responseRecorder(span) }), {
-    kind: SpanKind.CLIENT,
-    attributes,
-  });
+  return runInSpan(name, handle, { kind: SpanKind.CLIENT, attributes, links });
 }

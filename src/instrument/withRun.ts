@@ -5,7 +5,8 @@ import {
   ATTR_GEN_AI_WORKFLOW_NAME,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW,
 } from '../semconv.js';
-import { runInSpan } from './withSpan.js';
+import { reportFailure } from '../internal/failures.js';
+import { runInSpan, type InternalSpanOptions } from './withSpan.js';
 
 /** What the callback of {@link withRun} receives. */
 export interface RunHandle {
@@ -26,23 +27,35 @@ export interface RunOptions {
 
 /**
  * Runs a swarm: starts a new trace whose root span is `invoke_workflow {name}`. The trace id is
- * the run id, handed to `fn`.
+ * the run id, handed to `fn`. Unusable options are reported to `diag`, never thrown: `fn` still
+ * runs, in a root span named `invoke_workflow`.
  */
 export function withRun<T>(name: string, fn: (run: RunHandle) => T, options?: RunOptions): T {
-  const attributes: Attributes = {
-    ...options?.attributes,
-    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW,
-    [ATTR_GEN_AI_WORKFLOW_NAME]: name,
-  };
-  if (options?.conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = options.conversationId;
-  return runInSpan(
-    `${GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW} ${name}`,
-    (span) => fn({ runId: span.spanContext().traceId, span }),
-    {
+  const call = (span: Span): T => fn({ runId: span.spanContext().traceId, span });
+  let spanName: string;
+  let spanOptions: InternalSpanOptions;
+  try {
+    const attributes: Attributes = {
+      ...options?.attributes,
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW,
+      [ATTR_GEN_AI_WORKFLOW_NAME]: name,
+    };
+    if (options?.conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = options.conversationId;
+    spanName = `${GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW} ${name}`;
+    spanOptions = {
       root: true,
       attributes,
       links: options?.links,
       scope: (_parent, span) => ({ runId: span.spanContext().traceId, workflowName: name }),
-    },
-  );
+    };
+  } catch (failure) {
+    reportFailure('instrument', 'withRun: unusable run name or options', failure);
+    spanName = GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW;
+    spanOptions = {
+      root: true,
+      attributes: { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW },
+      scope: (_parent, span) => ({ runId: span.spanContext().traceId }),
+    };
+  }
+  return runInSpan(spanName, call, spanOptions);
 }

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import {
   context,
   diag,
@@ -11,9 +12,11 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '../semconv.js';
+import { ATTR_ERROR_TYPE, ATTR_SWARMTRAIL_STREAM_ABANDONED } from '../semconv.js';
+import { reportFailure } from '../internal/failures.js';
 import { instrumentationSettings } from './config.js';
 import { scopeOf, withScope, type AuditScope } from './scope.js';
+import { forgetStream, instrumentStream, isAsyncIterable, isThenable, type StreamOutcome } from './streams.js';
 
 export const INSTRUMENTATION_SCOPE_NAME = 'swarmtrail';
 export const INSTRUMENTATION_SCOPE_VERSION = '0.1.0';
@@ -71,112 +74,97 @@ export function recordError(span: Span, error: unknown): void {
       span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
     }
   } catch (failure) {
-    diag.error('swarmtrail: could not record an error on a span', failure);
+    reportFailure('instrument', 'could not record an error on a span', failure);
   }
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
-  );
-}
-
-/** Ends a span once, whatever path reaches it first. */
-class SpanEnder {
+/**
+ * Ends a span once, whatever path reaches it first (return, throw, settled promise, stream end or
+ * abandonment). Never throws: a failing span processor or hook is reported, not passed on.
+ */
+class SpanEnder implements StreamOutcome {
   private ended = false;
+  private watched = false;
+  lastActivity = 0;
   constructor(
     private readonly span: Span,
     private readonly onResult: ((span: Span, result: unknown) => void) | undefined,
   ) {}
 
+  /** Ends the span for a stream; if the stream is dropped unfinished, {@link abandon} ends it. */
+  watch(stream: object, ctx: Context): boolean {
+    this.watched = instrumentStream(stream as Parameters<typeof instrumentStream>[0], this, ctx);
+    return this.watched;
+  }
+
   succeed(result: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.watched) forgetStream(this);
     if (this.onResult !== undefined) {
       try {
         this.onResult(this.span, result);
       } catch (failure) {
-        diag.error('swarmtrail: onResult hook failed', failure);
+        reportFailure('instrument', 'onResult hook failed', failure);
       }
     }
-    // The callback may have ended the span itself; ending it again would only log a warning.
-    if (this.span.isRecording()) this.span.end();
+    this.end(undefined);
   }
 
   fail(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    if (!this.span.isRecording()) return;
+    if (this.watched) forgetStream(this);
     recordError(this.span, error);
-    this.span.end();
+    this.end(undefined);
+  }
+
+  abandon(lastActivity: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.span.setAttribute(ATTR_SWARMTRAIL_STREAM_ABANDONED, true);
+    } catch (failure) {
+      reportFailure('instrument', 'could not mark an abandoned stream', failure);
+    }
+    this.end(lastActivity);
+  }
+
+  private end(time: number | undefined): void {
+    try {
+      // The callback may have ended the span itself; ending it again would only log an error.
+      if (this.span.isRecording()) this.span.end(time);
+    } catch (failure) {
+      reportFailure('instrument', 'could not end a span', failure);
+    }
+  }
+}
+
+/** Attaches the span's end to a promise on the side; the user keeps the very same promise object. */
+function settleOnSide(promise: Promise<unknown>, ender: SpanEnder, ctx: Context): void {
+  try {
+    // The side chain never rejects, so it cannot cause an unhandled rejection of its own.
+    void promise.then(
+      (value) => {
+        if (isAsyncIterable(value) && ender.watch(value, ctx)) return;
+        ender.succeed(value);
+      },
+      (error: unknown) => ender.fail(error),
+    );
+  } catch (failure) {
+    // A Promise subclass whose then() throws: time what we can.
+    reportFailure('instrument', 'could not observe a returned promise', failure);
+    ender.succeed(promise);
   }
 }
 
 /**
- * Wraps a stream so the span ends when it is exhausted, fails, or is abandoned (`return()`
- * from `break`). A Proxy keeps every other property of the user's stream object (e.g. an SDK's
- * `controller` or `toReadableStream()`), and each step runs inside the span's context.
- */
-function wrapAsyncIterable<T extends AsyncIterable<unknown>>(stream: T, ender: SpanEnder, ctx: Context): T {
-  return new Proxy(stream, {
-    get(target, property, receiver) {
-      if (property !== Symbol.asyncIterator) {
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      }
-      return () => {
-        const iterator = context.with(ctx, () => target[Symbol.asyncIterator]());
-        const step = async (
-          call: () => Promise<IteratorResult<unknown>>,
-          isClosing: boolean,
-        ): Promise<IteratorResult<unknown>> => {
-          try {
-            const result = await context.with(ctx, call);
-            if (result.done === true || isClosing) ender.succeed(undefined);
-            return result;
-          } catch (error) {
-            ender.fail(error);
-            throw error;
-          }
-        };
-        const wrapped: AsyncIterator<unknown> = {
-          next: (...args: [] | [unknown]) => step(() => iterator.next(...args), false),
-          return: (value?: unknown) =>
-            step(
-              () =>
-                iterator.return !== undefined
-                  ? iterator.return(value)
-                  : Promise.resolve({ done: true as const, value }),
-              true,
-            ),
-          throw: (error?: unknown) =>
-            step(
-              // The consumer's value is passed through as it is, Error or not.
-              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-              () => (iterator.throw !== undefined ? iterator.throw(error) : Promise.reject(error)),
-              true,
-            ),
-        };
-        return wrapped;
-      };
-    },
-  });
-}
-
-/**
  * Runs `fn` inside a new active span and ends the span when `fn` finishes: on return, on throw,
- * when a returned promise settles, or when a returned async iterable (a stream) ends, fails or
- * is abandoned. The user's value and error pass through unchanged; sync functions stay sync.
+ * when a returned promise settles, or when a returned async iterable (a stream) ends, fails, is
+ * closed or is garbage-collected unfinished. `fn`'s value is returned as the very same object
+ * (a Promise, or a Promise subclass, is observed on the side; a stream gets reporting iterator
+ * members of its own); its error is rethrown unchanged; sync functions stay sync. A thenable
+ * that is not a Promise is never awaited: the span ends when `fn` returns.
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options?: SpanWrapperOptions): T {
   return runInSpan(name, fn, options);
@@ -202,7 +190,7 @@ export function runInSpan<T>(name: string, fn: (span: Span) => T, options?: Inte
     ctx = trace.setSpan(parent, span);
     if (options?.scope !== undefined) ctx = withScope(ctx, options.scope(scopeOf(parent), span));
   } catch (failure) {
-    diag.error(`swarmtrail: could not start span ${name}`, failure);
+    reportFailure('instrument', `could not start span ${name}`, failure);
     return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
   }
   const ender = new SpanEnder(span, options?.onResult);
@@ -213,20 +201,22 @@ export function runInSpan<T>(name: string, fn: (span: Span) => T, options?: Inte
     ender.fail(error);
     throw error;
   }
-  if (isPromiseLike(result)) {
-    return Promise.resolve(result).then(
-      (value) => {
-        if (isAsyncIterable(value)) return wrapAsyncIterable(value, ender, ctx);
-        ender.succeed(value);
-        return value;
-      },
-      (error: unknown) => {
-        ender.fail(error);
-        throw error;
-      },
-    ) as T;
+  if (result instanceof Promise) {
+    settleOnSide(result, ender, ctx);
+    return result;
   }
-  if (isAsyncIterable(result)) return wrapAsyncIterable(result, ender, ctx);
+  if (isAsyncIterable(result) && ender.watch(result, ctx)) return result;
+  if (isThenable(result)) {
+    if (types.isPromise(result)) {
+      // A Promise of another realm (a vm context, a test runner's sandbox).
+      settleOnSide(result, ender, ctx);
+      return result;
+    }
+    // A thenable that is not a Promise (e.g. a lazy query builder) may only start its work when
+    // awaited: calling then() here would run it early. It is returned untouched, and the span
+    // covers only the call that created it.
+    diag.debug(`swarmtrail: span ${name} ends at return: its result is a thenable, not a Promise`);
+  }
   ender.succeed(result);
   return result;
 }

@@ -20,7 +20,7 @@ export interface StartOptions {
    * audit records, no hash chain). It only changes defaults. Default `SWARMTRAIL_PRESET`, then `production`.
    */
   readonly preset?: SwarmtrailPreset;
-  /** `service.name`. Default `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, then `unknown_service:node`. */
+  /** `service.name`. Default `service.name` in `resourceAttributes`, then `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, then `unknown_service:node`. */
   readonly serviceName?: string;
   /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. Default none. */
   readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>>;
@@ -69,6 +69,11 @@ export interface StartOptions {
   readonly integrity?: IntegrityOptions | false;
   /** Emit one compact audit record for every run, agent, tool and LLM span that ends. Default `true` (`false` in the `minimal` preset). */
   readonly auditSpanRecords?: boolean;
+  /**
+   * With `auditSpanRecords`, also a `run.start` / `agent.start` record when a run or agent begins,
+   * so runs that never end (a crash) are in the audit log. Default `true`.
+   */
+  readonly auditStartRecords?: boolean;
   /** Audit records `system.start` and `system.stop` (version, preset, components, uptime). Default `true`. */
   readonly systemEvents?: boolean;
   /** The process's CPU time and resident memory as metrics (`process.cpu.time`, `process.memory.usage`). Default `true`. */

@@ -49,6 +49,33 @@ export function readBoolean(env: Env, name: string): boolean | undefined {
   return undefined;
 }
 
+/**
+ * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: `true`/`false`, or the content modes of the
+ * OTel GenAI instrumentations (`SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT`, `NO_CONTENT`),
+ * case-insensitive. swarmtrail records content on spans and in audit records alike, so every
+ * mode that captures content turns capture on and `NO_CONTENT` turns it off.
+ */
+export function readCaptureContent(env: Env): boolean | undefined {
+  const name = 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  switch (value) {
+    case 'true':
+    case 'span_only':
+    case 'event_only':
+    case 'span_and_event':
+      return true;
+    case 'false':
+    case 'no_content':
+      return false;
+    default:
+      diag.warn(
+        `swarmtrail: ignoring ${name}=${JSON.stringify(env[name])}: expected true, false, SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT or NO_CONTENT`,
+      );
+      return undefined;
+  }
+}
+
 function decode(value: string): string {
   try {
     return decodeURIComponent(value);
@@ -152,7 +179,7 @@ export function readEnvironment(env: Env = process.env): SwarmtrailEnvironment {
     signalProtocols,
     headers: readKeyValueList(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
     signalHeaders,
-    captureContent: readBoolean(env, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'),
+    captureContent: readCaptureContent(env),
     directory: text(env, 'SWARMTRAIL_DIR'),
     journalDirectory: text(env, 'SWARMTRAIL_JOURNAL_DIR'),
     logLevel,

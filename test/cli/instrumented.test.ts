@@ -87,7 +87,7 @@ test('a run made with the swarmtrail API reads back through the CLI, from spans 
   const planner = shown.spans[0].children[0];
   expect(planner.name).toBe('invoke_agent planner');
   expect(planner.children.map((c: { name: string }) => c.name)).toEqual(['chat gpt-test', 'execute_tool search']);
-  expect(planner.events.map((e: { type: string }) => e.type)).toEqual(['decision']);
+  expect(planner.events.map((e: { type: string }) => e.type)).toEqual(['agent.start', 'decision']);
   const writer = shown.spans[0].children[1];
   expect(writer.children[0]).toMatchObject({ name: 'execute_tool fetch', status: 'error' });
   const failures = JSON.parse((await cli(['events', '--json', '--outcome', 'failure', '--dir', dir.path])).stdout);

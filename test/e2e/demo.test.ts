@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from '../helpers/otlpReceiver.js';
+import { jsonAttributes, OtlpReceiver } from '../helpers/otlpReceiver.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,6 +75,43 @@ describe('the demo swarm exported over OTLP/HTTP JSON', () => {
     expect(spans[0].resource['service.name']).toBe('swarmtrail-demo');
   });
 
+  it('links the researchers and the writer to the planner, and the writer\'s model call to the researchers', () => {
+    const spans = receiver.spans();
+    // The decoded spans carry no links: read them from the OTLP/JSON requests themselves.
+    type JsonLink = { traceId: string; spanId: string; attributes?: Parameters<typeof jsonAttributes>[0] };
+    type JsonSpan = { spanId: string; links?: JsonLink[] };
+    type JsonTraces = { resourceSpans?: { scopeSpans?: { spans?: JsonSpan[] }[] }[] };
+    const linksBySpan = new Map<string, JsonLink[]>();
+    for (const request of receiver.on('/v1/traces')) {
+      const body = JSON.parse(request.body.toString('utf8')) as JsonTraces;
+      for (const resource of body.resourceSpans ?? []) {
+        for (const scope of resource.scopeSpans ?? []) {
+          for (const span of scope.spans ?? []) if ((span.links ?? []).length > 0) linksBySpan.set(span.spanId, span.links!);
+        }
+      }
+    }
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const described = [...linksBySpan.entries()]
+      .map(([spanId, links]) => {
+        const span = byId.get(spanId)!;
+        const parent = byId.get(span.parentSpanId);
+        const where = span.name.startsWith('chat ') ? `${parent?.name} > ${span.name}` : span.name;
+        const targets = links.map((link) => {
+          expect(link.traceId).toBe(span.traceId);
+          return `${byId.get(link.spanId)?.name ?? 'unknown span'} (${String(jsonAttributes(link.attributes)['swarmtrail.handoff'])})`;
+        });
+        return `${where} -> ${targets.sort().join(', ')}`;
+      })
+      .sort();
+    expect(described).toEqual([
+      'invoke_agent researcher-1 -> invoke_agent planner (plan)',
+      'invoke_agent researcher-2 -> invoke_agent planner (plan)',
+      'invoke_agent researcher-3 -> invoke_agent planner (plan)',
+      'invoke_agent writer -> invoke_agent planner (plan)',
+      'invoke_agent writer > chat gpt-4o-mini -> invoke_agent researcher-1 (finding), invoke_agent researcher-2 (finding), invoke_agent researcher-3 (finding)',
+    ]);
+  });
+
   it('sends one audit record per span plus the explicit events, all carrying the trace id', () => {
     const spans = receiver.spans();
     const all = receiver.logRecords();
@@ -89,7 +126,12 @@ describe('the demo swarm exported over OTLP/HTTP JSON', () => {
     const records = all.filter((record) => record.traceId === runId);
     const spanRecords = records.filter((record) => String(record.eventName).endsWith('.end'));
     expect(spanRecords.map((record) => record.spanId).sort()).toEqual(spans.map((span) => span.spanId).sort());
-    const explicit = records.filter((record) => !String(record.eventName).endsWith('.end')).map((record) => record.eventName).sort();
+    // Runs and agents also say when they started, so a run cut short by a crash is in the audit log.
+    const startRecords = records.filter((record) => String(record.eventName).endsWith('.start'));
+    const started = spans.filter((span) => ['invoke_workflow', 'invoke_agent'].includes(span.attributes['gen_ai.operation.name'] as string));
+    expect(startRecords.map((record) => record.spanId).sort()).toEqual(started.map((span) => span.spanId).sort());
+    expect(startRecords.map((record) => record.eventName).sort()).toEqual(['audit.agent.start', 'audit.agent.start', 'audit.agent.start', 'audit.agent.start', 'audit.agent.start', 'audit.run.start']);
+    const explicit = records.filter((record) => !/\.(?:end|start)$/.test(String(record.eventName))).map((record) => record.eventName).sort();
     expect(explicit).toEqual([
       'audit.api.call',
       'audit.artifact',

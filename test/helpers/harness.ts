@@ -30,8 +30,10 @@ export function startHarness(options: StartOptions = {}): Harness {
     env: {},
     // Chaining is tested in test/integrity and test/setup; here it would add checkpoint records.
     integrity: false,
-    // system.start/stop records and process metrics are tested in test/setup/system.test.ts.
+    // system.start/stop and run/agent start records and process metrics are tested in
+    // test/setup/system.test.ts and test/e2e.
     systemEvents: false,
+    auditStartRecords: false,
     processMetrics: false,
     ...options,
     spanExporters: [spans, ...(options.spanExporters ?? [])],

@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 /** Compiles the fixture the way a user's `tsc` would (standard decorators, no experimentalDecorators). */
-async function loadFixture(): Promise<{ Swarm: new () => any }> {
+async function loadFixture(): Promise<{ Swarm: new () => any; ApiPromise: new (...args: any[]) => any }> {
   const source = fileURLToPath(new URL('./fixtures/decorated.ts', import.meta.url));
   const output = ts.transpileModule(readFileSync(source, 'utf8'), {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, experimentalDecorators: false },
@@ -43,5 +43,16 @@ describe('TC39 decorators', () => {
     expect(byName['chat claude-sonnet-4'].attributes['gen_ai.usage.output_tokens']).toBe(9);
     expect(byName['chat claude-sonnet-4'].parentSpanContext?.spanId).toBe(byName['invoke_agent researcher'].spanContext().spanId);
     expect(byName['helper-step'].attributes['error.type']).toBe('SyntaxError');
+  });
+});
+
+describe('@llm', () => {
+  it('returns the method\'s own promise object and records the response before the span ends', async () => {
+    const { Swarm, ApiPromise } = await loadFixture();
+    const promise = new Swarm().complete();
+    expect(promise).toBeInstanceOf(ApiPromise);
+    expect(await promise.withResponse()).toEqual({ data: { id: 'chatcmpl-7' }, response: 'raw-response' });
+    const { spans } = await h.collect();
+    expect(spans.map((s) => [s.name, s.attributes['gen_ai.response.id']])).toEqual([['chat gpt-4o', 'chatcmpl-7']]);
   });
 });

@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withAgent, withLLM, withRun, withTool } from '../../src/index.js';
 import { recordShape, spanShape, startHarness, type Harness } from '../helpers/harness.js';
@@ -300,12 +300,66 @@ describe('GenAI wrappers', () => {
     expect(records[0].body).toMatch(/^chat gpt-4o failed \(RateLimitError\) after \d/);
   });
 
+  it("copy only metadata into another instrumentation's span-end record, never its content attributes", async () => {
+    h = startHarness({ journal: false, redaction: false });
+    const span = trace.getTracer('openllmetry-like').startSpan('chat gpt-4o', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.system': 'openai',
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.request.temperature': 0.2,
+        'gen_ai.response.model': 'gpt-4o-2024-08-06',
+        'gen_ai.usage.input_tokens': 12,
+        'gen_ai.conversation.id': 'conv-1',
+        'gen_ai.prompt.0.role': 'user',
+        'gen_ai.prompt.0.content': 'FREE-TEXT-PROMPT',
+        'gen_ai.completion.0.content': 'FREE-TEXT-COMPLETION',
+        'gen_ai.input.messages': '[{"role":"user"}]',
+        'gen_ai.request.functions': '[{"name":"f","description":"FREE-TEXT"}]',
+        'gen_ai.tool.call.arguments': '{"q":"FREE-TEXT"}',
+        'llm.input_messages.0.message.content': 'FREE-TEXT-OPENINFERENCE',
+      },
+    });
+    span.end();
+    const { records } = await h.collect();
+    expect(records).toHaveLength(1);
+    expect(records[0].attributes).toMatchObject({
+      'audit.event.type': 'llm.end',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.system': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.request.temperature': 0.2,
+      'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'gen_ai.usage.input_tokens': 12,
+      'gen_ai.conversation.id': 'conv-1',
+    });
+    expect(JSON.stringify(records[0].attributes)).not.toContain('FREE-TEXT');
+    expect(Object.keys(records[0].attributes).filter((key) => key.includes('prompt') || key.includes('completion') || key.startsWith('llm.'))).toEqual([]);
+  });
+
   it('can turn the span audit records off', async () => {
     h = startHarness({ journal: false, auditSpanRecords: false });
     await swarm();
     const { spans, records } = await h.collect();
     expect(spans).toHaveLength(4);
     expect(records).toHaveLength(0);
+  });
+
+  it('link every wrapper to the spans that handed work over, withLLM included', async () => {
+    h = startHarness({ journal: false });
+    const planner = withRun('handoff', () => withAgent('planner', (span) => span.spanContext()));
+    const link = { context: planner, attributes: { 'swarmtrail.handoff': 'plan' } };
+    withRun('next-run', () => undefined, { links: [link] });
+    withAgent('researcher', () => undefined, { links: [link] });
+    withTool('search', () => undefined, { links: [link] });
+    withLLM({ provider: 'openai', model: 'gpt-4o', links: [link] }, () => undefined);
+    const { spans } = await h.collect();
+    const linked = spans.filter((span) => span.links.length > 0);
+    expect(linked.map((span) => span.name)).toEqual(['invoke_workflow next-run', 'invoke_agent researcher', 'execute_tool search', 'chat gpt-4o']);
+    for (const span of linked) {
+      expect(span.links).toEqual([{ context: planner, attributes: { 'swarmtrail.handoff': 'plan' }, droppedAttributesCount: 0 }]);
+    }
   });
 
   it('streams an LLM response and ends the span when the stream ends', async () => {

@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { DiagLogLevel, SpanStatusCode, trace, type DiagLogger } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withAgent, withRun, withSpan, withTool } from '../../src/index.js';
 import { spanShape, startHarness, type Harness } from '../helpers/harness.js';
@@ -7,9 +7,22 @@ class CustomError extends Error {
   readonly code = 42;
 }
 
+/** Everything OTel's diagnostic logger said during a test, as `level: message` lines. */
+let said: string[];
+const diagLogger: DiagLogger = {
+  error: (message) => said.push(`error: ${message}`),
+  warn: (message) => said.push(`warn: ${message}`),
+  info: () => {},
+  debug: () => {},
+  verbose: () => {},
+};
+/** The SDK says so (and does nothing else) when end() is called on an ended span. */
+const endedTwice = () => said.filter((line) => line.includes('You can only call end() on a span once'));
+
 let h: Harness;
 beforeEach(() => {
-  h = startHarness({ journal: false });
+  said = [];
+  h = startHarness({ journal: false, diagLogger, logLevel: DiagLogLevel.WARN });
 });
 afterEach(async () => {
   await h.stop();
@@ -168,6 +181,7 @@ describe('withSpan', () => {
     const { spans } = await h.collect();
     expect(spans).toHaveLength(1);
     expect(spans[0].status.code).toBe(SpanStatusCode.UNSET);
+    expect(endedTwice()).toEqual([]);
   });
 
   it('ends a stream returned through a promise when the stream ends', async () => {
@@ -202,8 +216,37 @@ describe('withSpan', () => {
     withSpan('self-ended', (span) => {
       span.end();
     });
+    await withSpan('self-ended-async', async (span) => {
+      await Promise.resolve();
+      span.end();
+    });
     const { spans } = await h.collect();
-    expect(spans).toHaveLength(1);
+    expect(spans.map((span) => span.name)).toEqual(['self-ended', 'self-ended-async']);
+    expect(endedTwice()).toEqual([]);
+  });
+
+  it('ends the span exactly once on every path', async () => {
+    withSpan('sync', () => 1);
+    expect(() =>
+      withSpan('sync-throw', () => {
+        throw new CustomError('x');
+      }),
+    ).toThrow(CustomError);
+    await withSpan('resolved', async () => 1);
+    await expect(withSpan('rejected', async () => Promise.reject(new CustomError('y')))).rejects.toThrow('y');
+    async function* two() {
+      yield 1;
+      yield 2;
+    }
+    for await (const _ of withSpan('stream-done', () => two())) void _;
+    const it = withSpan('stream-next-then-return', () => two());
+    await it.next();
+    await it.return(undefined);
+    await it.return(undefined);
+    await it.next();
+    const { spans } = await h.collect();
+    expect(spans.map((span) => span.name)).toEqual(['sync', 'sync-throw', 'resolved', 'rejected', 'stream-done', 'stream-next-then-return']);
+    expect(endedTwice()).toEqual([]);
   });
 
   it('gives parallel agents under Promise.all the right parents', async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { audit, start, withRun, withTool } from '../../src/index.js';
+import { audit, start, withAgent, withRun, withTool } from '../../src/index.js';
 import { readEnvironment } from '../../src/setup/environment.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -87,6 +87,32 @@ describe('system.start and system.stop', () => {
     const harness = started({ systemEvents: false, integrity: false, logRecordExporters: [kept] });
     await harness.handle.shutdown();
     expect(kept.records).toEqual([]);
+  });
+});
+
+describe('run and agent start records', () => {
+  it('put a run that has not ended (or never will: a crash) in the audit log, with its identity', async () => {
+    const harness = started({ integrity: false, systemEvents: false, auditStartRecords: true });
+    let release: () => void = () => undefined;
+    const pending = withRun('stuck', () => withAgent('worker', () => new Promise<void>((resolve) => (release = resolve))));
+    const { spans, records } = await harness.collect();
+    expect(spans).toEqual([]); // nothing has ended yet
+    expect(records.map((record) => [record.attributes['audit.event.type'], record.body])).toEqual([
+      ['run.start', 'run stuck started'],
+      ['agent.start', 'agent worker started'],
+    ]);
+    const runId = records[0].spanContext!.traceId;
+    expect(records[0].attributes).toMatchObject({ 'audit.run.id': runId, 'gen_ai.workflow.name': 'stuck' });
+    expect(records[1].attributes).toMatchObject({ 'audit.run.id': runId, 'gen_ai.workflow.name': 'stuck', 'gen_ai.agent.name': 'worker' });
+    release();
+    await pending;
+  });
+
+  it('are off with auditStartRecords: false', async () => {
+    const harness = started({ integrity: false, systemEvents: false, auditStartRecords: false });
+    withRun('r', () => withAgent('a', () => 1));
+    const { records } = await harness.collect();
+    expect(records.map((record) => record.attributes['audit.event.type'])).toEqual(['agent.end', 'run.end']);
   });
 });
 
