@@ -92,7 +92,7 @@ export { Journal, DEFAULT_JOURNAL_DIRECTORY } from './journal/Journal.js';
 export type { JournalDiskCapPolicy, JournalDurability, JournalOptions } from './journal/Journal.js';
 export { JournalShipper } from './journal/JournalShipper.js';
 export type { JournalShipperOptions, ShipResult } from './journal/JournalShipper.js';
-export type { DeadLetterNote } from './journal/cursor.js';
+export type { DeadLetterNote, DeadLetterSegment } from './journal/cursor.js';
 export type { JournalRecoveryReport } from './journal/recovery.js';
 export { JournalReader, listSegments, JournalNotFoundError } from './journal/JournalReader.js';
 export type {

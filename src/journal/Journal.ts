@@ -7,7 +7,7 @@
  * Appends never throw and never block: they queue in memory and are written in batches by a
  * background flush (see {@link JournalDurability} for when data reaches the disk).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -30,10 +30,13 @@ import { buildRequestJson, encodeLogRecord, encodeResourceMetrics, encodeSpan } 
 import type { SerializedRecord } from './otlpJson.js';
 import { highestSeqs, recoverJournalDirectory } from './recovery.js';
 import type { JournalRecoveryReport } from './recovery.js';
-import { JOURNAL_SIGNALS, listSegmentsSync, segmentFileName, syncDirectory } from './segments.js';
+import { JOURNAL_SIGNALS, listSegmentsSync, segmentFileName, summaryFilePath, syncDirectory, syncDirectorySync } from './segments.js';
 import type { JournalSignal, SegmentFile } from './segments.js';
 import { JournalShipper } from './JournalShipper.js';
+import { acquireLock, lockProcessDirectory, releaseLock } from './lock.js';
+import { ProcessDirectoryAdopter } from './ProcessDirectoryAdopter.js';
 import type { JournalShipperOptions } from './JournalShipper.js';
+import { SegmentIndexer } from './SegmentIndexer.js';
 
 /**
  * When appended data is fsynced:
@@ -76,6 +79,19 @@ export interface JournalOptions {
   readonly diskCapPolicy?: JournalDiskCapPolicy;
   /** How long `block` holds writes back, in ms. Default 5000. */
   readonly blockTimeoutMillis?: number;
+  /**
+   * How often the process holding the directory's lock looks for process directories
+   * (`<dir>/process-<pid>/`, written by processes that found the directory locked) whose process
+   * is gone, to ship (with `export`) and remove them, in ms. Default 30000.
+   */
+  readonly orphanCheckIntervalMillis?: number;
+  /**
+   * Keep the CLI's summary index (`<dir>/.index/`) up to date: each segment the writer closes (and
+   * compresses), and at shutdown each open one, is summarised in a low-priority worker thread, so
+   * `swarmtrail` queries read summaries instead of segments. The index is a cache: a summary that
+   * could not be written, or does not match its segment, is rebuilt by the CLI. Default true.
+   */
+  readonly summaryIndex?: boolean;
   /** Meter for the self-metrics. Default the global meter `swarmtrail.journal`. */
   readonly meter?: Meter;
   /**
@@ -87,7 +103,8 @@ export interface JournalOptions {
 
 /** Default journal directory, relative to the working directory. */
 export const DEFAULT_JOURNAL_DIRECTORY = './.swarmtrail/journal';
-const LOCK_FILE_NAME = 'journal.lock';
+/** How long `shutdown()` waits for the summaries of the last closed segments. */
+const INDEX_SHUTDOWN_WAIT_MILLIS = 10_000;
 
 type Pending =
   | { readonly signal: 'traces' | 'logs'; readonly record: SerializedRecord }
@@ -103,6 +120,11 @@ interface SignalState {
   writeFailures: number;
   /** The last segment of an earlier process, continued instead of starting a new file. */
   resume: { readonly seq: number; readonly size: number; readonly openedAt: number } | undefined;
+  /**
+   * The lines of the write in progress and how many of them are committed: what {@link Journal.flushSync}
+   * must still write when the process ends in the middle of it.
+   */
+  inFlight: { readonly lines: readonly string[]; committed: number } | undefined;
 }
 
 /** Position up to which a segment's content is written (and fsynced, per mode). */
@@ -121,42 +143,6 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return result;
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Takes `<dir>/journal.lock` (one writing process per directory). A lock left by a dead process
- * is taken over. Returns false when a live process holds it.
- */
-function acquireLock(directory: string): boolean {
-  const path = join(directory, LOCK_FILE_NAME);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(path, 'utf8').trim());
-    if (owner === process.pid) return true;
-    if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) return false;
-    try {
-      unlinkSync(path);
-    } catch {
-      // another process removed it first; try again
-    }
-  }
-  return false;
-}
-
 /** The journal: owns the directory, the writer and (with `export`) the shipper. */
 export class Journal {
   /** Absolute directory the segments are written to. */
@@ -166,6 +152,10 @@ export class Journal {
   readonly recovery: JournalRecoveryReport;
   /** The shipper, when `export` was given. */
   readonly shipper: JournalShipper | undefined;
+  /** Summarises closed segments for the CLI (option `summaryIndex`). */
+  private readonly indexer: SegmentIndexer | undefined;
+  /** Adopts the directories of processes that journaled beside this one and are gone (main directory only). */
+  private readonly adopter: ProcessDirectoryAdopter | undefined;
 
   private readonly flushIntervalMillis: number;
   private readonly maxBatchRecords: number;
@@ -176,6 +166,7 @@ export class Journal {
   private readonly maxBytes: number;
   private readonly diskCapPolicy: JournalDiskCapPolicy;
   private readonly blockTimeoutMillis: number;
+  private readonly orphanCheckIntervalMillis: number;
 
   private readonly states: Record<JournalSignal, SignalState>;
   private readonly fileSizes = new Map<string, number>();
@@ -192,6 +183,8 @@ export class Journal {
   private closed = false;
   private shutdownPromise: Promise<void> | undefined;
   private readonly warnedReasons = new Set<string>();
+  private warnedIndex = false;
+  private unsummarizedScan: Promise<void> = Promise.resolve();
 
   constructor(options: JournalOptions = {}) {
     this.durability = options.durability ?? 'batch';
@@ -210,6 +203,7 @@ export class Journal {
     this.compressClosedSegments = options.compressClosedSegments ?? true;
     this.maxBytes = positive('maxBytes', options.maxBytes, 1024 * 1024 * 1024);
     this.blockTimeoutMillis = positive('blockTimeoutMillis', options.blockTimeoutMillis, 5000);
+    this.orphanCheckIntervalMillis = positive('orphanCheckIntervalMillis', options.orphanCheckIntervalMillis, 30_000);
 
     const meter = options.meter ?? metrics.getMeter('swarmtrail.journal');
     this.droppedCounter = meter.createCounter(METRIC_SWARMTRAIL_JOURNAL_RECORDS_DROPPED, {
@@ -229,22 +223,23 @@ export class Journal {
       openedAt: 0,
       writeFailures: 0,
       resume: undefined,
+      inFlight: undefined,
     });
     this.states = { traces: empty('traces'), logs: empty('logs'), metrics: empty('metrics') };
 
     let directory = resolve(options.directory ?? DEFAULT_JOURNAL_DIRECTORY);
     let recovery: JournalRecoveryReport = { tornLines: 0, truncatedBytes: 0, repairedSegments: [] };
     let failure: unknown;
+    let isMain = false;
     try {
       mkdirSync(directory, { recursive: true, mode: 0o700 });
-      if (!acquireLock(directory)) {
-        const fallback = join(directory, `process-${process.pid}`);
-        diag.error(
-          `swarmtrail journal: ${directory} is in use by another live process; this process journals to ${fallback} instead`,
-        );
-        directory = fallback;
-        mkdirSync(directory, { recursive: true, mode: 0o700 });
-        acquireLock(directory);
+      isMain = acquireLock(directory);
+      if (!isMain) {
+        // Several processes sharing a journal is normal in a swarm: this one gets a directory of
+        // its own inside it, read with the rest and adopted by the main process once this one is gone.
+        const main = directory;
+        directory = lockProcessDirectory(main);
+        diag.info(`swarmtrail journal: ${main} is in use by another live process; this process journals to ${directory}`);
       }
       recovery = recoverJournalDirectory(directory);
       if (recovery.tornLines > 0) {
@@ -284,6 +279,15 @@ export class Journal {
         ? new JournalShipper({ ...options.export, directory, meter }, this)
         : undefined;
     this.shipper?.start();
+    this.adopter =
+      isMain && failure === undefined
+        ? new ProcessDirectoryAdopter({ directory, export: options.export, intervalMillis: this.orphanCheckIntervalMillis })
+        : undefined;
+    this.adopter?.start();
+    this.indexer =
+      (options.summaryIndex ?? true) && failure === undefined
+        ? new SegmentIndexer(directory, (message) => this.indexFailed(message))
+        : undefined;
     // Segments left by earlier processes are closed: compress them in the background.
     if (failure === undefined && this.compressClosedSegments) {
       for (const segment of listSegmentsSync(directory)) {
@@ -291,6 +295,29 @@ export class Journal {
           this.scheduleCompression(segment.signal, segment.seq);
         }
       }
+    }
+    if (this.indexer !== undefined) this.unsummarizedScan = this.indexUnsummarizedSegments();
+  }
+
+  /**
+   * Closed segments an earlier process left without a summary (it crashed first) are summarised
+   * now, in the background. Only the summary file's existence is checked here; the worker checks
+   * that a summary matches its segment only for segments it is asked about.
+   */
+  private async indexUnsummarizedSegments(): Promise<void> {
+    try {
+      for (const segment of listSegmentsSync(this.directory)) {
+        const compressing = !segment.compressed && this.compressClosedSegments; // indexed once compressed
+        if (compressing || this.states[segment.signal].resume?.seq === segment.seq) continue;
+        const baseName = segmentFileName(segment.signal, segment.seq);
+        try {
+          await stat(summaryFilePath(this.directory, baseName));
+        } catch {
+          this.indexer?.request(segmentFileName(segment.signal, segment.seq, segment.compressed));
+        }
+      }
+    } catch (error) {
+      this.indexFailed(`cannot look for unsummarised segments: ${describeError(error)}`);
     }
   }
 
@@ -366,6 +393,35 @@ export class Journal {
   }
 
   /**
+   * For the end of the process (`process.on('exit')`, where nothing asynchronous runs any more):
+   * writes synchronously, per the durability mode, everything handed to the journal that is not
+   * on disk yet — the queue and the uncommitted lines of a write in progress — to the segment being
+   * written (or a new one). Lines of the write in progress are written again at the offset that
+   * write started from, byte for byte the same, so it does not matter whether it lands too. After
+   * this the journal takes no more records (they are dropped and counted). Never throws.
+   */
+  flushSync(): void {
+    if (this.failure !== undefined) return;
+    this.closed = true;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    for (const signal of JOURNAL_SIGNALS) {
+      const state = this.states[signal];
+      try {
+        this.flushSignalSync(state);
+      } catch (error) {
+        try {
+          diag.error(`swarmtrail journal: writing ${signal} at process exit failed: ${describeError(error)}`);
+        } catch {
+          // nothing left to tell
+        }
+      }
+    }
+  }
+
+  /**
    * Flushes, waits for the shipper to catch up (bounded by its `shutdownTimeoutMillis`), finishes
    * compression, closes the files and releases the directory lock. Idempotent; never rejects.
    */
@@ -374,13 +430,19 @@ export class Journal {
       await this.flush();
       this.closed = true;
       if (this.timer !== undefined) clearTimeout(this.timer);
+      await this.adopter?.shutdown();
       if (this.shipper !== undefined) await this.shipper.shutdown();
       for (const state of Object.values(this.states)) {
-        await state.handle?.close().catch(() => undefined);
+        if (state.handle === undefined) continue;
+        await state.handle.close().catch(() => undefined);
         state.handle = undefined;
+        // The open segment stays plain for the next process to continue; index it as it is now.
+        this.indexer?.request(segmentFileName(state.signal, state.seq));
       }
       await this.compression;
-      if (this.failure === undefined) await unlink(join(this.directory, LOCK_FILE_NAME)).catch(() => undefined);
+      await this.unsummarizedScan;
+      await this.indexer?.close(INDEX_SHUTDOWN_WAIT_MILLIS);
+      if (this.failure === undefined) releaseLock(this.directory);
     })().catch((error: unknown) => diag.error(`swarmtrail journal: shutdown failed: ${String(error)}`));
     return this.shutdownPromise;
   }
@@ -421,6 +483,47 @@ export class Journal {
         void this.flush();
       }, this.flushIntervalMillis);
       this.timer.unref();
+    }
+  }
+
+  private flushSignalSync(state: SignalState): void {
+    const inFlight = state.inFlight;
+    state.inFlight = undefined;
+    const queued = state.queue;
+    state.queue = [];
+    this.queuedRecords -= queued.length;
+    const lines = (inFlight === undefined ? [] : inFlight.lines.slice(inFlight.committed)).concat(this.encodeLines(state, queued));
+    if (lines.length === 0) return;
+    const buffer = Buffer.from(lines.join(''), 'utf8');
+    // Where the next line goes: after the committed part of the segment being written (a write in
+    // progress started there), else at the end of the segment to be continued, else in a new one.
+    let seq = state.handle !== undefined ? state.seq : state.resume?.seq;
+    let fd: number | undefined;
+    let position = 0;
+    if (seq !== undefined) {
+      fd = openSync(join(this.directory, segmentFileName(state.signal, seq)), 'r+');
+      const size = fstatSync(fd).size;
+      position = state.handle !== undefined ? Math.min(state.size, size) : size;
+    } else {
+      seq = Math.max(state.seq, highestSeqs(this.directory)[state.signal]) + 1;
+      try {
+        fd = openSync(join(this.directory, segmentFileName(state.signal, seq)), 'wx', 0o600);
+      } catch (error) {
+        // Created a moment ago by a rotation still in progress: it is empty, use it.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        fd = openSync(join(this.directory, segmentFileName(state.signal, seq)), 'r+');
+        position = fstatSync(fd).size;
+      }
+      if (this.durability !== 'none') syncDirectorySync(this.directory);
+    }
+    try {
+      let written = 0;
+      while (written < buffer.length) written += writeSync(fd, buffer, written, buffer.length - written, position + written);
+      // Anything after it is a failed write's remains, never committed.
+      ftruncateSync(fd, position + buffer.length);
+      if (this.durability !== 'none') fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -469,6 +572,8 @@ export class Journal {
         await this.writeItems(state, items);
       } catch (error) {
         diag.error(`swarmtrail journal: unexpected error writing ${signal}: ${String(error)}`);
+      } finally {
+        state.inFlight = undefined;
       }
     }
   }
@@ -476,6 +581,7 @@ export class Journal {
   private async writeItems(state: SignalState, items: Pending[]): Promise<void> {
     const lines = this.encodeLines(state, items);
     if (lines.length === 0) return;
+    state.inFlight = { lines, committed: 0 };
     let bytes = 0;
     for (const line of lines) bytes += Buffer.byteLength(line);
     if (!(await this.makeRoom(bytes))) {
@@ -543,6 +649,7 @@ export class Journal {
     }
     if (this.durability !== 'none') await handle.datasync();
     state.size += bytes;
+    if (state.inFlight !== undefined) state.inFlight.committed += parts.length;
     this.totalBytes += bytes;
     const path = join(this.directory, segmentFileName(state.signal, state.seq));
     this.fileSizes.set(path, state.size);
@@ -560,7 +667,7 @@ export class Journal {
       const closedSeq = state.seq;
       await state.handle.close();
       state.handle = undefined;
-      if (this.compressClosedSegments) this.scheduleCompression(state.signal, closedSeq);
+      this.closeSegment(state.signal, closedSeq);
     }
     const resume = state.resume;
     state.resume = undefined;
@@ -591,20 +698,44 @@ export class Journal {
     state.handle = undefined;
     await handle.truncate(state.size).catch(() => undefined);
     await handle.close().catch(() => undefined);
-    if (this.compressClosedSegments) this.scheduleCompression(state.signal, state.seq);
+    this.closeSegment(state.signal, state.seq);
+  }
+
+  /** A segment is closed: compress it (per the options), then have it summarised for the CLI. */
+  private closeSegment(signal: JournalSignal, seq: number): void {
+    if (this.compressClosedSegments) this.scheduleCompression(signal, seq);
+    else this.indexer?.request(segmentFileName(signal, seq));
   }
 
   private scheduleCompression(signal: JournalSignal, seq: number): void {
-    this.compression = this.compression.then(() => this.compress(signal, seq)).catch((error: unknown) => {
-      diag.warn(`swarmtrail journal: compressing ${signal}-${seq} failed, keeping it uncompressed: ${String(error)}`);
+    this.compression = this.compression.then(async () => {
+      let compressed = false;
+      try {
+        compressed = await this.compress(signal, seq);
+      } catch (error) {
+        diag.warn(`swarmtrail journal: compressing ${signal}-${seq} failed, keeping it uncompressed: ${String(error)}`);
+      }
+      // Summarised under its final name, so the summary's key (name, size, mtime) stays valid.
+      this.indexer?.request(segmentFileName(signal, seq, compressed));
     });
   }
 
-  private async compress(signal: JournalSignal, seq: number): Promise<void> {
+  private indexFailed(message: string): void {
+    const text = `swarmtrail journal: summary index: ${message} (the CLI builds what is missing when it needs it)`;
+    if (this.warnedIndex) {
+      diag.debug(text);
+    } else {
+      this.warnedIndex = true;
+      diag.warn(`${text}; further index failures are logged at debug level`);
+    }
+  }
+
+  /** Gzips a closed segment; false when there was nothing to compress. */
+  private async compress(signal: JournalSignal, seq: number): Promise<boolean> {
     const source = join(this.directory, segmentFileName(signal, seq));
     const target = join(this.directory, segmentFileName(signal, seq, true));
     const temporary = `${target}.tmp`;
-    if (!this.fileSizes.has(source)) return;
+    if (!this.fileSizes.has(source)) return false;
     await pipeline(createReadStream(source), createGzip({ level: 6 }), createWriteStream(temporary, { mode: 0o600 }));
     const handle = await open(temporary, 'r');
     try {
@@ -619,6 +750,7 @@ export class Journal {
     this.totalBytes += compressedSize - (this.fileSizes.get(source) ?? 0);
     this.fileSizes.delete(source);
     this.fileSizes.set(target, compressedSize);
+    return true;
   }
 
   /**

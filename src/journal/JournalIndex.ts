@@ -2,13 +2,17 @@
  * The journal's summary index: one small JSON file per segment under `<journal>/.index/`, holding
  * what `runs`, `stats`, `events` and `show` need without parsing the segment again.
  *
+ * Who builds them: the journal writer, for each segment it closes (see SegmentIndexer.ts, which
+ * runs this code in a worker thread), and the CLI, for whatever is missing or stale.
+ *
  * Consistency: a summary is keyed by its segment's file name, size and mtime. A summary whose key
  * no longer matches is rebuilt; when only the size grew (an append-only segment still being
  * written), the new bytes are scanned from where the summary stopped and merged in. Summaries of
  * segments that no longer exist are deleted. The index is a cache: deleting `.index/` is always
  * safe, and when the directory is read-only the summaries are built in memory each time.
  */
-import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import {
@@ -46,13 +50,16 @@ import {
   type JournalSpan,
   type SkippedLine,
 } from './JournalReader.js';
+import { INDEX_DIRECTORY, summaryFilePath } from './segments.js';
 
-/** Sub-directory of the journal holding the summaries. */
-export const INDEX_DIRECTORY = '.index';
+// Where summaries live; defined with the directory layout so the writer needs no more of this module.
+export { INDEX_DIRECTORY, summaryFilePath };
 const INDEX_VERSION = 1;
 /** Lines are grouped into blocks of about this many bytes; queries read whole blocks. */
 const BLOCK_BYTES = 256 * 1024;
 const MAX_SKIPPED_PER_SEGMENT = 100;
+/** A temporary summary file older than this was left by a crash. */
+const STALE_TEMPORARY_MILLIS = 10 * 60 * 1000;
 
 // --- the run model ------------------------------------------------------------------------------
 
@@ -300,7 +307,10 @@ function emptyRunView(): RunView {
   };
 }
 
-function emptySummary(segment: JournalSegment): SegmentSummary {
+/** What identifies a segment file to its summary (the summary's key is name, size and mtime). */
+export type SegmentIdentity = Pick<JournalSegment, 'name' | 'baseName' | 'signal' | 'size' | 'mtimeMs' | 'compressed'>;
+
+function emptySummary(segment: SegmentIdentity): SegmentSummary {
   return {
     version: INDEX_VERSION,
     name: segment.name,
@@ -425,9 +435,12 @@ export function operationsFromAuditEvents(events: Iterable<AuditEvent>): Operati
 
 /** Builds a segment summary from records, block by block. */
 class SummaryBuilder {
+  readonly summary: SegmentSummary;
   private _block: SegmentBlock | undefined;
 
-  constructor(readonly summary: SegmentSummary) {}
+  constructor(summary: SegmentSummary) {
+    this.summary = summary;
+  }
 
   startLine(offset: number, length: number, line: number): void {
     const blocks = this.summary.blocks;
@@ -593,11 +606,88 @@ export async function summarizeSegment(
 
 // --- the index store ----------------------------------------------------------------------------
 
+/**
+ * Reads a stored summary; `undefined` when it is missing, unreadable, not valid JSON, of another
+ * index version or malformed (the caller then rebuilds it). Does not check it against the segment.
+ */
+export async function readSummaryFile(directory: string, baseName: string): Promise<SegmentSummary | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(summaryFilePath(directory, baseName), 'utf8')) as SegmentSummary;
+    if (parsed === null || typeof parsed !== 'object' || parsed.version !== INDEX_VERSION) return undefined;
+    if (
+      typeof parsed.name !== 'string' ||
+      typeof parsed.size !== 'number' ||
+      typeof parsed.mtimeMs !== 'number' ||
+      typeof parsed.endOffset !== 'number' ||
+      typeof parsed.endLine !== 'number' ||
+      !Array.isArray(parsed.blocks) ||
+      !Array.isArray(parsed.skipped) ||
+      parsed.traces === null ||
+      typeof parsed.traces !== 'object' ||
+      parsed.operations === null ||
+      typeof parsed.operations !== 'object' ||
+      parsed.events === null ||
+      typeof parsed.events !== 'object'
+    ) {
+      return undefined;
+    }
+    // JSON has no Infinity: restore the empty-range markers.
+    parsed.minMs ??= Number.POSITIVE_INFINITY;
+    parsed.maxMs ??= Number.NEGATIVE_INFINITY;
+    for (const block of parsed.blocks) {
+      block.minMs ??= Number.POSITIVE_INFINITY;
+      block.maxMs ??= Number.NEGATIVE_INFINITY;
+    }
+    return parsed;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a stored summary describes `segment` as it is now: the same name, size and mtime, and
+ * (cheap sanity checks) blocks that lie within the summarised bytes, which for an uncompressed
+ * segment lie within the file.
+ */
+export function summaryMatches(summary: SegmentSummary, segment: SegmentIdentity): boolean {
+  if (summary.name !== segment.name || summary.size !== segment.size || summary.mtimeMs !== segment.mtimeMs) return false;
+  if (summary.compressed !== segment.compressed || summary.signal !== segment.signal) return false;
+  if (!segment.compressed && summary.endOffset > segment.size) return false;
+  const last = summary.blocks[summary.blocks.length - 1];
+  return last === undefined || last.offset + last.length <= summary.endOffset;
+}
+
+/**
+ * Stores a summary atomically: written to a temporary file, then renamed over the old one, so a
+ * reader sees the old summary, the new one or none, never half of one (a torn or empty file left
+ * by a power loss does not parse, and is rebuilt). Throws on failure.
+ */
+export async function writeSummaryFile(directory: string, summary: SegmentSummary): Promise<void> {
+  const path = summaryFilePath(directory, summary.baseName);
+  const temporary = `${path}.${process.pid}.${threadId}.tmp`;
+  await mkdir(join(directory, INDEX_DIRECTORY), { recursive: true, mode: 0o700 });
+  const text = JSON.stringify(summary, (_key, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? null : value,
+  );
+  try {
+    await writeFile(temporary, text, { mode: 0o600 });
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
 export interface JournalIndexOptions {
   /** Keep summaries in `<dir>/.index/` (default true). False: build them in memory every time. */
   readonly persist?: boolean;
   /** Called for every skipped line found while (re)building summaries. */
   readonly onSkippedLine?: (skipped: SkippedLine) => void;
+  /**
+   * Called when a summary cannot be stored (the directory is read-only, the disk is full, ...);
+   * later summaries of this index are then kept in memory only. Default: a `diag.debug` message.
+   */
+  readonly onWriteError?: (error: unknown) => void;
 }
 
 /** Loads, refreshes and stores the per-segment summaries of a journal directory. */
@@ -605,16 +695,14 @@ export class JournalIndex {
   readonly directory: string;
   private readonly _persist: boolean;
   private readonly _onSkippedLine: ((skipped: SkippedLine) => void) | undefined;
+  private readonly _onWriteError: ((error: unknown) => void) | undefined;
   private _writable = true;
 
   constructor(directory: string, options: JournalIndexOptions = {}) {
     this.directory = directory;
     this._persist = options.persist ?? true;
     this._onSkippedLine = options.onSkippedLine;
-  }
-
-  private summaryPath(baseName: string): string {
-    return join(this.directory, INDEX_DIRECTORY, `${baseName}.summary.json`);
+    this._onWriteError = options.onWriteError;
   }
 
   /** The summaries of `segments`, in the same order: from the cache when it is still valid. */
@@ -627,13 +715,8 @@ export class JournalIndex {
 
   /** The summary of one segment, refreshed if the segment changed. */
   async summary(segment: JournalSegment): Promise<SegmentSummary> {
-    const cached = this._persist ? await this.readCached(segment.baseName) : undefined;
-    if (
-      cached !== undefined &&
-      cached.name === segment.name &&
-      cached.size === segment.size &&
-      cached.mtimeMs === segment.mtimeMs
-    ) {
+    const cached = this._persist ? await readSummaryFile(this.directory, segment.baseName) : undefined;
+    if (cached !== undefined && summaryMatches(cached, segment)) {
       if (cached.tornLine !== undefined) {
         this._onSkippedLine?.({ file: segment.path, line: cached.tornLine, reason: UNTERMINATED_REASON });
       }
@@ -659,36 +742,14 @@ export class JournalIndex {
     return summary;
   }
 
-  private async readCached(baseName: string): Promise<SegmentSummary | undefined> {
-    try {
-      const parsed = JSON.parse(await readFile(this.summaryPath(baseName), 'utf8')) as SegmentSummary;
-      if (parsed.version !== INDEX_VERSION) return undefined;
-      // JSON has no Infinity: restore the empty-range markers.
-      parsed.minMs ??= Number.POSITIVE_INFINITY;
-      parsed.maxMs ??= Number.NEGATIVE_INFINITY;
-      for (const block of parsed.blocks) {
-        block.minMs ??= Number.POSITIVE_INFINITY;
-        block.maxMs ??= Number.NEGATIVE_INFINITY;
-      }
-      return parsed;
-    } catch {
-      return undefined;
-    }
-  }
-
   private async write(summary: SegmentSummary): Promise<void> {
     if (!this._writable) return;
-    const path = this.summaryPath(summary.baseName);
-    const temporary = `${path}.${process.pid}.tmp`;
     try {
-      await mkdir(join(this.directory, INDEX_DIRECTORY), { recursive: true });
-      await writeFile(temporary, JSON.stringify(summary, (_key, value: unknown) =>
-        typeof value === 'number' && !Number.isFinite(value) ? null : value,
-      ));
-      await rename(temporary, path);
+      await writeSummaryFile(this.directory, summary);
     } catch (error) {
       this._writable = false;
-      diag.debug(`swarmtrail journal index: not writable (${(error as Error).message}); summaries stay in memory`);
+      if (this._onWriteError !== undefined) this._onWriteError(error);
+      else diag.debug(`swarmtrail journal index: not writable (${(error as Error).message}); summaries stay in memory`);
     }
   }
 
@@ -706,13 +767,18 @@ export class JournalIndex {
         const signal = name.split('-')[0];
         if (!segments.some((segment) => segment.signal === signal)) continue;
         await unlink(join(this.directory, INDEX_DIRECTORY, name)).catch(() => undefined);
+      } else if (name.endsWith('.tmp')) {
+        // Left by a writer that died before renaming it into place (one still writing is recent).
+        const path = join(this.directory, INDEX_DIRECTORY, name);
+        const modified = await stat(path).then((info) => info.mtimeMs).catch(() => Date.now());
+        if (Date.now() - modified > STALE_TEMPORARY_MILLIS) await unlink(path).catch(() => undefined);
       }
     }
   }
 
   /** Deletes the summary of a segment (after the segment itself was deleted). */
   async forget(baseName: string): Promise<void> {
-    await unlink(this.summaryPath(baseName)).catch(() => undefined);
+    await unlink(summaryFilePath(this.directory, baseName)).catch(() => undefined);
   }
 }
 

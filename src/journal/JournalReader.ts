@@ -2,7 +2,8 @@
  * Reads a swarmtrail journal: segment files of OTLP/JSON export requests, one per line.
  *
  * Layout (see docs/cli.md): `<dir>/<signal>-<seq>.jsonl`, closed segments possibly compressed to
- * `<dir>/<signal>-<seq>.jsonl.gz`, signal = traces | logs | metrics, seq = zero-padded number.
+ * `<dir>/<signal>-<seq>.jsonl.gz`, signal = traces | logs | metrics, seq = zero-padded number;
+ * plus the same inside `<dir>/process-<pid>/` for processes that shared the directory.
  * Everything streams: a line is parsed, flattened and handed on before the next is read, so a
  * journal of millions of records needs memory for one line at a time. Lines that are torn
  * (unterminated) or do not parse are skipped and reported with file and line number; reading goes on.
@@ -11,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { listProcessDirectories } from './segments.js';
 
 export type JournalSignal = 'traces' | 'logs' | 'metrics';
 
@@ -20,9 +22,15 @@ export const JOURNAL_SIGNALS: readonly JournalSignal[] = ['traces', 'logs', 'met
 export interface JournalSegment {
   /** Absolute or caller-relative path of the file. */
   readonly path: string;
-  /** File name, e.g. `traces-0000000001.jsonl.gz`. */
+  /**
+   * File name, e.g. `traces-0000000001.jsonl.gz`; in a process directory prefixed with it:
+   * `process-4242/traces-0000000001.jsonl.gz`.
+   */
   readonly name: string;
-  /** File name without `.gz`: stays the same when a closed segment is compressed. */
+  /**
+   * File name without `.gz`: stays the same when a closed segment is compressed; unique in the
+   * journal (in a process directory: `traces-0000000001.jsonl@process-4242`).
+   */
   readonly baseName: string;
   readonly signal: JournalSignal;
   /** Sequence number; `-1` for a single exported file that does not follow the naming. */
@@ -143,9 +151,12 @@ export class JournalNotFoundError extends Error {
 }
 
 /**
- * Lists the segments at `location`, ordered by signal then sequence. `location` is a journal
- * directory or one file (a segment, or any OTLP/JSON lines file such as an `export --format otlp`
- * output, whose signal is detected from its first line).
+ * Lists the segments at `location`, ordered by signal, then directory, then sequence. `location`
+ * is a journal directory or one file (a segment, or any OTLP/JSON lines file such as an
+ * `export --format otlp` output, whose signal is detected from its first line).
+ * A journal directory's process directories (`process-<pid>/`, written by a process that found
+ * the directory locked by another live one) are part of the journal: their segments are listed
+ * after the main directory's, named `process-<pid>/<file>` (`baseName` `<file>@process-<pid>`).
  * When both `x.jsonl` and `x.jsonl.gz` exist (compression just finished: the writer renames the
  * `.gz` into place only once it is complete, then deletes the plain file) the `.gz` wins.
  */
@@ -159,12 +170,27 @@ export async function listSegments(location: string): Promise<JournalSegment[]> 
   }
   if (info.isFile()) return [await singleFileSegment(location, info.size, info.mtimeMs)];
   if (!info.isDirectory()) throw new JournalNotFoundError(location, 'not a file or directory');
-  const names = await readdir(location);
+  const order = (signal: JournalSignal): number => JOURNAL_SIGNALS.indexOf(signal);
+  const byDirectory = [await segmentsIn(location, undefined)];
+  for (const directory of await listProcessDirectories(location)) byDirectory.push(await segmentsIn(directory.path, directory.name));
+  // Stable sort: within a signal, the main directory's segments first, then each process directory's.
+  return byDirectory.flat().sort((a, b) => order(a.signal) - order(b.signal));
+}
+
+/** The segments of one directory, by sequence; `processDirectory` names it when it is a process directory. */
+async function segmentsIn(directory: string, processDirectory: string | undefined): Promise<JournalSegment[]> {
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch (error) {
+    if (processDirectory !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return []; // adopted meanwhile
+    throw error;
+  }
   const byBase = new Map<string, JournalSegment>();
-  for (const name of names) {
-    const parsed = parseSegmentName(name);
+  for (const fileName of names) {
+    const parsed = parseSegmentName(fileName);
     if (parsed === undefined) continue;
-    const path = join(location, name);
+    const path = join(directory, fileName);
     let fileInfo;
     try {
       fileInfo = await stat(path);
@@ -172,12 +198,13 @@ export async function listSegments(location: string): Promise<JournalSegment[]> 
       continue; // deleted (pruned, or compressed and renamed) between readdir and stat
     }
     if (!fileInfo.isFile()) continue;
-    const baseName = parsed.compressed ? name.slice(0, -3) : name;
+    const plainName = parsed.compressed ? fileName.slice(0, -3) : fileName;
+    const baseName = processDirectory === undefined ? plainName : `${plainName}@${processDirectory}`;
     const existing = byBase.get(baseName);
     if (existing !== undefined && existing.compressed) continue;
     byBase.set(baseName, {
       path,
-      name,
+      name: processDirectory === undefined ? fileName : `${processDirectory}/${fileName}`,
       baseName,
       signal: parsed.signal,
       sequence: parsed.sequence,
@@ -186,10 +213,7 @@ export async function listSegments(location: string): Promise<JournalSegment[]> 
       mtimeMs: fileInfo.mtimeMs,
     });
   }
-  const order = (signal: JournalSignal): number => JOURNAL_SIGNALS.indexOf(signal);
-  return [...byBase.values()].sort(
-    (a, b) => order(a.signal) - order(b.signal) || a.sequence - b.sequence,
-  );
+  return [...byBase.values()].sort((a, b) => a.sequence - b.sequence);
 }
 
 async function singleFileSegment(path: string, size: number, mtimeMs: number): Promise<JournalSegment> {

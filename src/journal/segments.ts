@@ -79,3 +79,57 @@ export function syncDirectorySync(directory: string): void {
     closeSync(fd);
   }
 }
+
+/**
+ * `process-<pid>` (or `process-<pid>-<n>` when that name was taken): the journal of a process that
+ * found the directory locked by another live process. It is a journal directory of its own
+ * (segments, lock, cursor, index); readers list its segments with the main directory's, and the
+ * process holding the main lock adopts it once its process is gone (see ProcessDirectoryAdopter).
+ */
+const PROCESS_DIRECTORY_PATTERN = /^process-(\d+)(?:-\d+)?$/;
+
+/** One process directory inside a journal directory. */
+export interface ProcessDirectory {
+  /** Its name, e.g. `process-4242`. */
+  readonly name: string;
+  readonly path: string;
+  /** The pid of the process that created it. */
+  readonly pid: number;
+}
+
+function parseProcessDirectories(directory: string, entries: ReadonlyArray<{ name: string; isDirectory(): boolean }>): ProcessDirectory[] {
+  const result: ProcessDirectory[] = [];
+  for (const entry of entries) {
+    const match = PROCESS_DIRECTORY_PATTERN.exec(entry.name);
+    if (match !== null && entry.isDirectory()) result.push({ name: entry.name, path: join(directory, entry.name), pid: Number(match[1]) });
+  }
+  return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The process directories in `directory`, by name; none when it does not exist. */
+export async function listProcessDirectories(directory: string): Promise<ProcessDirectory[]> {
+  try {
+    return parseProcessDirectories(directory, await readdir(directory, { withFileTypes: true }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+/** Synchronous {@link listProcessDirectories}. */
+export function listProcessDirectoriesSync(directory: string): ProcessDirectory[] {
+  try {
+    return parseProcessDirectories(directory, readdirSync(directory, { withFileTypes: true }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+/** Sub-directory of a journal holding the CLI's per-segment summaries (see JournalIndex.ts). */
+export const INDEX_DIRECTORY = '.index';
+
+/** Where the summary of the segment named `baseName` (its name without `.gz`) is stored. */
+export function summaryFilePath(directory: string, baseName: string): string {
+  return join(directory, INDEX_DIRECTORY, `${baseName}.summary.json`);
+}

@@ -29,12 +29,15 @@ import { Journal } from '../journal/Journal.js';
 import { AuditMetricsLogRecordProcessor } from '../processors/AuditMetricsLogRecordProcessor.js';
 import { AuditSpanProcessor } from '../processors/AuditSpanProcessor.js';
 import { GenAiMetricsSpanProcessor } from '../processors/GenAiMetricsSpanProcessor.js';
+import { GuardedLogRecordProcessor } from '../processors/GuardedLogRecordProcessor.js';
+import { GuardedSpanProcessor } from '../processors/GuardedSpanProcessor.js';
 import { checkpointSpanAttributes, HashChainLogRecordProcessor } from '../processors/HashChainLogRecordProcessor.js';
 import { JournalLogRecordProcessor } from '../processors/JournalLogRecordProcessor.js';
 import { JournalSpanProcessor } from '../processors/JournalSpanProcessor.js';
 import { RedactingLogRecordProcessor } from '../processors/RedactingLogRecordProcessor.js';
 import { RedactingSpanProcessor } from '../processors/RedactingSpanProcessor.js';
 import { redactingMetricViews } from '../redaction/metrics.js';
+import { setConfiguredRedactor } from '../redaction/redact.js';
 import { redactResource } from '../redaction/resource.js';
 import { RedactionCounter } from '../redaction/RedactionCounter.js';
 import { Redactor } from '../redaction/Redactor.js';
@@ -100,8 +103,9 @@ function resolveExport(options: StartOptions, env: SwarmtrailEnvironment): Resol
 }
 
 function buildResource(options: StartOptions, env: SwarmtrailEnvironment): Resource {
+  const explicit = options.resourceAttributes?.['service.name'];
   const serviceName =
-    options.serviceName ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node';
+    options.serviceName ?? (explicit === undefined ? undefined : String(explicit)) ?? env.serviceName ?? env.resourceAttributes['service.name'] ?? 'unknown_service:node';
   return defaultResource().merge(
     resourceFromAttributes({
       [ATTR_TELEMETRY_DISTRO_NAME]: 'swarmtrail',
@@ -153,9 +157,13 @@ let active: SwarmtrailHandle | undefined;
  */
 export function start(options: StartOptions = {}): SwarmtrailHandle {
   validate(options);
+  // The logger first, so that warnings about the environment's values reach it.
+  const diagLogger = options.diagLogger ?? new DiagConsoleLogger();
+  diag.setLogger(diagLogger, { logLevel: options.logLevel ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
   const env = readEnvironment(options.env ?? process.env);
-  const logLevel = options.logLevel ?? env.logLevel ?? DiagLogLevel.WARN;
-  diag.setLogger(options.diagLogger ?? new DiagConsoleLogger(), { logLevel, suppressOverrideMessage: true });
+  if (options.logLevel === undefined && env.logLevel !== undefined) {
+    diag.setLogger(diagLogger, { logLevel: env.logLevel, suppressOverrideMessage: true });
+  }
 
   if (options.disabled ?? env.sdkDisabled ?? false) {
     configureInstrumentation({ disabled: true });
@@ -176,6 +184,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
           ...options.redaction,
           ...(preset.detectIpAddresses && options.redaction?.detectIpAddresses === undefined ? { detectIpAddresses: true } : {}),
         });
+  setConfiguredRedactor(redactor);
   const rawResource = buildResource(options, env);
   const resource = redactor === undefined ? rawResource : redactResource(rawResource, redactor);
   const resolved = resolveExport(options, env);
@@ -240,7 +249,9 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
                 logsEndpoint: resolved.endpoints.logs,
                 metricsEndpoint: resolved.endpoints.metrics,
                 protocol: resolved.protocols.traces,
-                headers: resolved.headers.traces,
+                // Each signal's own protocol and headers: a credential for one backend must not reach another.
+                signalProtocols: resolved.protocols,
+                signalHeaders: resolved.headers,
               },
       })
     : undefined;
@@ -267,7 +278,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   if (hashChain !== undefined) logProcessors.push(hashChain);
   logProcessors.push(new AuditMetricsLogRecordProcessor({ meter }));
   if (journal !== undefined) logProcessors.push(new JournalLogRecordProcessor({ journal }));
-  logProcessors.push(...(options.logRecordProcessors ?? []));
+  logProcessors.push(...(options.logRecordProcessors ?? []).map((processor) => new GuardedLogRecordProcessor(processor)));
   if (direct !== undefined) logProcessors.push(new BatchLogRecordProcessor({ exporter: direct.logs }));
   for (const exporter of options.logRecordExporters ?? []) logProcessors.push(new BatchLogRecordProcessor({ exporter }));
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
@@ -280,6 +291,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     spanProcessors.push(
       new AuditSpanProcessor({
         logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION),
+        startRecords: options.auditStartRecords ?? true,
         sealRun:
           hashChain === undefined
             ? undefined
@@ -292,7 +304,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   }
   spanProcessors.push(new GenAiMetricsSpanProcessor({ meter }));
   if (journal !== undefined) spanProcessors.push(new JournalSpanProcessor({ journal }));
-  spanProcessors.push(...(options.spanProcessors ?? []));
+  spanProcessors.push(...(options.spanProcessors ?? []).map((processor) => new GuardedSpanProcessor(processor)));
   if (direct !== undefined) spanProcessors.push(new BatchSpanProcessor({ exporter: direct.traces }));
   for (const exporter of options.spanExporters ?? []) spanProcessors.push(new BatchSpanProcessor({ exporter }));
   const tracerProvider = new TracerProvider({ resource, spanProcessors });
@@ -363,7 +375,8 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
     }
   };
 
-  const removeExitHooks = (options.handleExitSignals ?? true) ? installExitHooks(() => handle.shutdown()) : () => {};
+  const removeExitHooks =
+    (options.handleExitSignals ?? true) ? installExitHooks(() => handle.shutdown(), () => journal?.flushSync()) : () => {};
   const handle: SwarmtrailHandle = {
     enabled: true,
     destination,
@@ -395,6 +408,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
           context.disable();
           resetInstrumentationCaches();
           resetFailureCounter();
+          setConfiguredRedactor(undefined);
         }
       })();
       return stopping;
@@ -410,10 +424,24 @@ const EXIT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
  * Flushes on `beforeExit` and on SIGINT/SIGTERM. A signal listener stops Node's default exit, so
  * after flushing (bounded) the signal is raised again once our listener is gone, unless the
  * program has listeners of its own, which then decide.
+ *
+ * `process.exit()`, an uncaught exception and an unhandled rejection skip `beforeExit` and leave
+ * no time for anything asynchronous: on 'exit' (which Node emits in all three cases) `flushSync`
+ * writes what the journal holds, synchronously. That hook stays until the shutdown has finished.
  */
-function installExitHooks(shutdown: () => Promise<void>): () => void {
+function installExitHooks(shutdown: () => Promise<void>, flushSync: () => void): () => void {
   const onBeforeExit = (): void => {
     void shutdown();
+  };
+  const onExit = (): void => {
+    try {
+      flushSync();
+    } catch {
+      // never throw from an exit handler; the journal reports its own failures
+    }
+  };
+  const removeExitHook = (): void => {
+    process.off('exit', onExit);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
@@ -425,7 +453,10 @@ function installExitHooks(shutdown: () => Promise<void>): () => void {
   const remove = (): void => {
     process.off('beforeExit', onBeforeExit);
     for (const signal of EXIT_SIGNALS) process.off(signal, onSignal);
+    // Called as the shutdown begins: until it has written everything, an exit must still flush.
+    queueMicrotask(() => void shutdown().then(removeExitHook, removeExitHook));
   };
+  process.once('exit', onExit);
   process.once('beforeExit', onBeforeExit);
   for (const signal of EXIT_SIGNALS) process.once(signal, onSignal);
   return remove;

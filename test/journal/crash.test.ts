@@ -22,7 +22,7 @@ interface RunResult {
 
 function runAndKill(directory: string, durability: string, prefix: string, killAfterMillis: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const process_ = spawn(process.execPath, ['--import', loader, child, directory, durability, prefix], {
+    const process_ = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', loader, child, directory, durability, prefix], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const durable: string[] = [];

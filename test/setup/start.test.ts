@@ -5,7 +5,7 @@ import { trace } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { audit, start, withAgent, withLLM, withRun, withTool, type SwarmtrailHandle } from '../../src/index.js';
+import { audit, redact, start, withAgent, withLLM, withRun, withTool, type SwarmtrailHandle } from '../../src/index.js';
 import { readEnvironment } from '../../src/setup/environment.js';
 import { OtlpReceiver } from '../helpers/otlpReceiver.js';
 
@@ -94,12 +94,19 @@ describe('OTLP/HTTP export to a local receiver', () => {
         const records = all.filter((record) => !system.includes(record));
         expect(records.map((record) => record.eventName).sort()).toEqual([
           'audit.agent.end',
+          'audit.agent.start',
           'audit.checkpoint',
           'audit.decision',
           'audit.llm.end',
           'audit.run.end',
+          'audit.run.start',
           'audit.tool.end',
         ]);
+        // A run's first record is its start: a run that never ends is still in the audit log.
+        const byChainSeq = [...records].sort((a, b) => Number(a.attributes['audit.chain.seq']) - Number(b.attributes['audit.chain.seq']));
+        expect(byChainSeq[0].eventName).toBe('audit.run.start');
+        expect(byChainSeq[0].attributes).toMatchObject({ 'audit.run.id': runId, 'gen_ai.workflow.name': 'wire', 'gen_ai.operation.name': 'invoke_workflow' });
+        expect(byChainSeq[0].body).toBe('run wire started');
         for (const record of records) expect(record.traceId).toBe(runId);
         // Integrity is on by default: every audit record is chained, and the run's sealing
         // checkpoint is on the root span too.
@@ -181,6 +188,21 @@ describe('configuration precedence', () => {
     expect(optionSpan.resource['service.name']).toBe('opt-name');
     expect(optionSpan.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
     expect(fromEnv.on('/v1/traces')).toHaveLength(1);
+    // service.name given as an explicit resource attribute also beats OTEL_SERVICE_NAME.
+    const viaResource = await receiver();
+    handle = started(
+      start({ env, endpoint: viaResource.url, resourceAttributes: { 'service.name': 'res-name' }, journal: false, handleExitSignals: false, directory: tempDir() }),
+    );
+    withTool('t', () => 1);
+    await handle.shutdown();
+    expect(viaResource.spans()[0].resource['service.name']).toBe('res-name');
+  });
+
+  it('redact() without options applies the policy start() was given, and the default again after shutdown', async () => {
+    const handle = started(start({ redaction: { patterns: [{ name: 'employee_id', pattern: /EMP-\d{6}/ }], allowlist: ['ops@example.com'] }, journal: false, integrity: false, handleExitSignals: false, env: {}, logRecordExporters: [] }));
+    expect(redact('id EMP-123456 mail ops@example.com other jane@example.com')).toBe('id [REDACTED:employee_id] mail ops@example.com other [REDACTED:email]');
+    await handle.shutdown();
+    expect(redact('id EMP-123456 mail ops@example.com')).toBe('id EMP-123456 mail [REDACTED:email]');
   });
 
   it('uses per-signal endpoint variables as full URLs', async () => {
@@ -194,6 +216,46 @@ describe('configuration precedence', () => {
     expect(r.on('/my/logs')).toHaveLength(1);
     expect(r.on('/my/metrics').length).toBeGreaterThan(0);
   });
+
+  for (const journal of [true, false]) {
+    it(`sends each signal with its own headers and protocol, never another signal's credential (${journal ? 'journal spool' : 'direct exporters'})`, async () => {
+      const traces = await receiver();
+      const logs = await receiver();
+      const env = {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${traces.url}/v1/traces`,
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer%20vendor-a',
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${logs.url}/v1/logs`,
+        OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-scope-orgid=tenant-b',
+        OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${logs.url}/v1/metrics`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-shared=1',
+      };
+      const handle = started(start({ env, ...(journal ? {} : { journal: false }), integrity: false, handleExitSignals: false, directory: tempDir() }));
+      await withTool('t', async () => 1);
+      audit.decision({ summary: 'routed' });
+      await handle.forceFlush();
+      const deadline = Date.now() + 10_000;
+      while ((traces.on('/v1/traces').length === 0 || logs.on('/v1/logs').length === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await handle.shutdown();
+      expect(traces.on('/v1/traces').length).toBeGreaterThan(0);
+      for (const request of traces.on('/v1/traces')) {
+        expect(request.headers['authorization']).toBe('Bearer vendor-a');
+        expect(request.headers['x-shared']).toBe('1');
+        expect(request.contentType).toContain('protobuf');
+      }
+      expect(logs.on('/v1/logs').length).toBeGreaterThan(0);
+      for (const path of ['/v1/logs', '/v1/metrics']) {
+        for (const request of logs.on(path)) {
+          expect(request.headers['authorization'], path).toBeUndefined();
+          expect(request.headers['x-shared'], path).toBe('1');
+        }
+      }
+      for (const request of logs.on('/v1/logs')) {
+        expect(request.headers['x-scope-orgid']).toBe('tenant-b');
+        expect(request.contentType).toContain('json');
+      }
+    });
+  }
 
   it('rejects bad explicit options with a message naming the option', () => {
     expect(() => start({ endpoint: 'ftp://x', env: {} })).toThrow(/endpoint must be an http\(s\) URL/);
@@ -245,8 +307,9 @@ describe('OTEL_SDK_DISABLED', () => {
     });
     expect(ran).toBe(1);
     expect(runId).toBe('00000000000000000000000000000000');
+    // (Nothing is wired when disabled, so an exporter here could not fail: test/instrument/settings.test.ts
+    // checks "nothing recorded" against a working pipeline with a control span.)
     await handle.forceFlush();
-    expect(exporter.getFinishedSpans()).toHaveLength(0);
     await expect(Promise.resolve(withAgent('a', () => Promise.reject(new Error('still thrown'))))).rejects.toThrow('still thrown');
   });
 });
