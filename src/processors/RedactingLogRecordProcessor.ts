@@ -1,5 +1,6 @@
 import { diag, type Context, type Meter } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { InstrumentationScopeRedactor, type RedactableScope } from '../redaction/InstrumentationScopeRedactor.js';
 import { RedactionCounter } from '../redaction/RedactionCounter.js';
 import { RedactionReport, type Redactor } from '../redaction/Redactor.js';
 import { FAIL_CLOSED_KINDS } from '../redaction/RedactionOptions.js';
@@ -14,9 +15,9 @@ export interface RedactingLogRecordProcessorOptions {
 }
 
 /**
- * Redacts every log record (body, attributes, event name) in `onEmit`, before the processors
- * registered after it (the exporting ones) see it. Register it first. With the strict preset,
- * string bodies are replaced whole. Resource attributes: redact them once with `redactResource()`.
+ * Redacts every log record (body, severity text, attributes, event name, instrumentation scope) in `onEmit`, before the
+ * processors registered after it (the exporting ones) see it. Register it first. With the strict
+ * preset, bodies are replaced whole. Resource attributes: redact them once with `redactResource()`.
  *
  * Never throws: if redaction fails, the body and string attributes are replaced whole and the
  * failure is reported with `diag` and counted.
@@ -24,10 +25,12 @@ export interface RedactingLogRecordProcessorOptions {
 export class RedactingLogRecordProcessor implements LogRecordProcessor {
   private readonly _redactor: Redactor;
   private readonly _counter: RedactionCounter | undefined;
+  private readonly _scopes: InstrumentationScopeRedactor;
 
   constructor(options: RedactingLogRecordProcessorOptions) {
     if (options?.redactor === undefined) throw new Error('RedactingLogRecordProcessor needs { redactor }');
     this._redactor = options.redactor;
+    this._scopes = new InstrumentationScopeRedactor(options.redactor);
     this._counter = options.meter === undefined ? undefined : new RedactionCounter(options.meter);
   }
 
@@ -37,19 +40,30 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
     try {
       const body = logRecord.body;
       if (body !== undefined && body !== null) {
-        if (redactor.strict && typeof body === 'string') {
-          logRecord.setBody(redactor.replacement(FAIL_CLOSED_KINDS.content, body, report));
+        if (redactor.strict) {
+          // Free text, whatever its shape: GenAI events carry content in map bodies.
+          logRecord.setBody(redactor.replacement(FAIL_CLOSED_KINDS.content, typeof body === 'string' ? body : '', report));
+        } else if (typeof body === 'string') {
+          const redacted = redactor.redactString(body, undefined, report);
+          if (redacted !== body) logRecord.setBody(redacted);
         } else {
           const before = report.total;
           const redacted = redactor.redactAnyValue(body, undefined, report);
           if (report.total !== before) logRecord.setBody(redacted ?? null);
         }
       }
+      const severityText = logRecord.severityText;
+      if (typeof severityText === 'string' && severityText.length > 0) {
+        const redacted = redactor.redactString(severityText, undefined, report);
+        if (redacted !== severityText) logRecord.setSeverityText(redacted);
+      }
       if (logRecord.eventName !== undefined) {
         const eventName = redactor.redactString(logRecord.eventName, undefined, report);
         if (eventName !== logRecord.eventName) logRecord.setEventName(eventName);
       }
       replaceAttributes(logRecord.attributes, redactor, report);
+      const scope = this._scopes.redact(logRecord.instrumentationScope, report);
+      if (scope !== logRecord.instrumentationScope) (logRecord as unknown as { instrumentationScope: RedactableScope }).instrumentationScope = scope;
     } catch (error) {
       diag.error('swarmtrail redaction: log record could not be redacted; its values were replaced whole', error);
       failClosed(logRecord, redactor, report);

@@ -1,5 +1,6 @@
 import { diag, type Attributes, type Context, type Link, type Meter, type SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import { InstrumentationScopeRedactor, type RedactableScope } from '../redaction/InstrumentationScopeRedactor.js';
 import { RedactionCounter } from '../redaction/RedactionCounter.js';
 import { RedactionReport, type Redactor } from '../redaction/Redactor.js';
 import { FAIL_CLOSED_KINDS } from '../redaction/RedactionOptions.js';
@@ -22,8 +23,8 @@ interface MutableSpan {
 }
 
 /**
- * Redacts every span before any exporting processor sees it: name, attributes, event names and
- * attributes, links' attributes and the status message, in the SDK's `onEnding` hook (which runs
+ * Redacts every span before any exporting processor sees it: name, attributes (keys and values),
+ * event names and attributes, links' attributes, the status message and the instrumentation scope, in the SDK's `onEnding` hook (which runs
  * before the span is frozen and before any processor's `onEnd`). Register it first.
  * Resource attributes are shared by all spans: redact them once with `redactResource()`.
  *
@@ -33,10 +34,12 @@ interface MutableSpan {
 export class RedactingSpanProcessor implements SpanProcessor {
   private readonly _redactor: Redactor;
   private readonly _counter: RedactionCounter | undefined;
+  private readonly _scopes: InstrumentationScopeRedactor;
 
   constructor(options: RedactingSpanProcessorOptions) {
     if (options?.redactor === undefined) throw new Error('RedactingSpanProcessor needs { redactor }');
     this._redactor = options.redactor;
+    this._scopes = new InstrumentationScopeRedactor(options.redactor);
     this._counter = options.meter === undefined ? undefined : new RedactionCounter(options.meter);
   }
 
@@ -46,6 +49,8 @@ export class RedactingSpanProcessor implements SpanProcessor {
     const report = new RedactionReport('traces');
     try {
       redactSpan(span, this._redactor, report);
+      const scope = this._scopes.redact(span.instrumentationScope, report);
+      if (scope !== span.instrumentationScope) (span as unknown as { instrumentationScope: RedactableScope }).instrumentationScope = scope;
     } catch (error) {
       diag.error('swarmtrail redaction: span could not be redacted; its values were replaced whole', error);
       failClosed(span, this._redactor, report);
@@ -69,34 +74,39 @@ export class RedactingSpanProcessor implements SpanProcessor {
   }
 }
 
+/** Rewrites what redaction changes; objects with nothing to redact are left as they are. */
 function redactSpan(span: MutableSpan, redactor: Redactor, report: RedactionReport): void {
-  span.name = redactor.redactString(span.name, undefined, report);
+  const name = redactor.redactString(span.name, undefined, report);
+  if (name !== span.name) span.name = name;
   replaceAttributes(span.attributes, redactor, report);
   for (let index = 0; index < span.events.length; index++) {
     const event = span.events[index];
-    const name = redactor.redactString(event.name, undefined, report);
-    const attributes = event.attributes === undefined ? undefined : redactor.redactAttributes(event.attributes, report);
-    span.events[index] = { ...event, name, attributes };
+    const eventName = redactor.redactString(event.name, undefined, report);
+    const attributes = event.attributes === undefined ? undefined : redactor.redactAttributesIfNeeded(event.attributes, report);
+    if (eventName !== event.name || attributes !== event.attributes) span.events[index] = { ...event, name: eventName, attributes };
   }
   for (let index = 0; index < span.links.length; index++) {
     const link = span.links[index];
     if (link.attributes === undefined) continue;
-    span.links[index] = { ...link, attributes: redactor.redactAttributes(link.attributes, report) };
+    const attributes = redactor.redactAttributesIfNeeded(link.attributes, report);
+    if (attributes !== link.attributes) span.links[index] = { ...link, attributes };
   }
   if (typeof span.status.message === 'string' && span.status.message.length > 0) {
-    span.status = { ...span.status, message: redactor.redactString(span.status.message, undefined, report) };
+    const message = redactor.redactString(span.status.message, undefined, report);
+    if (message !== span.status.message) span.status = { ...span.status, message };
   }
 }
 
-/** Replaces the contents of `attributes` in place with their redacted copy. */
+/** Replaces, in place, the values of `attributes` that redaction changes, and deletes dropped keys. */
 export function replaceAttributes(attributes: Attributes, redactor: Redactor, report: RedactionReport): void {
-  const before = report.total;
-  const redacted = redactor.redactAttributes(attributes, report);
-  if (report.total === before && Object.keys(redacted).length === Object.keys(attributes).length) return;
+  const redacted = redactor.redactAttributesIfNeeded(attributes, report);
+  if (redacted === attributes) return;
   for (const key of Object.keys(attributes)) {
     if (!(key in redacted)) delete attributes[key];
-    else attributes[key] = redacted[key];
+    else if (attributes[key] !== redacted[key]) attributes[key] = redacted[key];
   }
+  // Keys holding secrets are renamed (`user.[REDACTED:email]`).
+  for (const key of Object.keys(redacted)) if (!(key in attributes)) attributes[key] = redacted[key];
 }
 
 /** Fail closed: every string left on the span is replaced whole. */

@@ -60,6 +60,15 @@ export interface RedactionOptions {
   readonly detectPersonalData?: boolean;
   /** Inspection limits beyond which a value is replaced whole (fail closed). Defaults in {@link RedactionLimits}. */
   readonly limits?: RedactionLimits;
+  /**
+   * How many short values (up to 128 characters) already found clean are remembered, so that a
+   * value seen again (tool, model and operation names, event types, outcomes) costs one look-up
+   * instead of a scan. A value is remembered from its second clean sighting on; a new value may
+   * replace an older one (bounded memory). Only a value's verdict as text is remembered, never
+   * one tied to its key: a secret-named key still redacts a remembered value. 0 turns it off.
+   * Default 4096 (rounded up to a power of two).
+   */
+  readonly cleanValueCache?: number;
   /** Add `swarmtrail.redacted.kinds` (the kinds redacted, never the values) to redacted spans and records. Default false. */
   readonly recordKinds?: boolean;
   /** Called for every redaction, e.g. to count it. Default none. */
@@ -69,6 +78,9 @@ export interface RedactionOptions {
 export const DEFAULT_MAX_STRING_LENGTH = 1_048_576;
 export const DEFAULT_MAX_DEPTH = 32;
 export const DEFAULT_MAX_NODES = 10_000;
+export const DEFAULT_CLEAN_VALUE_CACHE = 4096;
+/** Longest value the clean-value cache remembers, in UTF-16 code units. */
+export const CLEAN_VALUE_MAX_LENGTH = 128;
 
 /** Kinds reported when a value is replaced whole because it could not be inspected. */
 export const FAIL_CLOSED_KINDS = {
@@ -78,4 +90,6 @@ export const FAIL_CLOSED_KINDS = {
   error: 'redaction_error',
   content: 'content',
   keyRule: 'key_rule',
+  /** Bytes that are not UTF-8 text. */
+  binary: 'binary',
 } as const;

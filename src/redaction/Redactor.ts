@@ -8,16 +8,20 @@ import { createHmac } from 'node:crypto';
 import type { AnyValue, Attributes } from '@opentelemetry/api';
 import {
   BUILT_IN_DETECTORS,
+  CONTENT_KEY_PATTERN,
   CONTENT_KEYS,
   EMAIL_KIND,
   IP_ADDRESS_DETECTORS,
   KEYED_KINDS,
+  NON_SECRET_KEYS,
   SECRET_KEY_NAME_RULES,
   WEAK_KEY_NAME_PATTERN,
   type Detector,
   type DetectorSection,
 } from './detectors.js';
 import {
+  CLEAN_VALUE_MAX_LENGTH,
+  DEFAULT_CLEAN_VALUE_CACHE,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_NODES,
   DEFAULT_MAX_STRING_LENGTH,
@@ -26,6 +30,8 @@ import {
   type RedactionOptions,
   type RedactionPattern,
 } from './RedactionOptions.js';
+import { CleanValueCache } from './CleanValueCache.js';
+import { locateJson, decodeJsonString, type JsonNode } from './jsonText.js';
 import { KEYED_RULES, scanKeyed } from './keyed.js';
 import { isHighEntropySecret } from './validators.js';
 
@@ -93,8 +99,22 @@ const WEAK: KeyDecision = { action: 'weak' };
 const KEY_CACHE_LIMIT = 4096;
 const KIND_NAME = /^[A-Za-z0-9_.-]+$/;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+const UUID_VALUE = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+/** Percent-encoding layers decoded at most (`%252540` is three). */
+const MAX_PERCENT_LAYERS = 3;
 /** Up to this length, text is scanned with the pattern without groups (see `_text`). */
 const SHORT_TEXT_LENGTH = 4096;
+
+/** A JSON number that is an integer: read as a BigInt, so its digits stay exact. */
+const INTEGER = /^-?\d+$/;
+
+/** A redacted value as JSON source text. */
+function jsonSource(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? String(item) : item)) ?? 'null';
+}
+
+/** Decodes UTF-8 strictly: bytes that are not UTF-8 text throw. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Marks a value removed by a `drop` key rule. */
 const DROPPED: unique symbol = Symbol('dropped');
@@ -102,6 +122,8 @@ const DROPPED: unique symbol = Symbol('dropped');
 interface WalkState {
   nodes: number;
   readonly report: RedactionReport;
+  /** Set when a `keep` key rule left a value untouched (the text pass must not override it). */
+  keptByRule?: boolean;
 }
 
 export class Redactor {
@@ -125,6 +147,8 @@ export class Redactor {
   private readonly _allowPatterns: readonly RegExp[];
   private readonly _keyRules: readonly RedactionKeyRule[];
   private readonly _keyCache = new Map<string, KeyDecision>();
+  /** Keys (attribute keys, property names) found clean as text: few, and seen again and again. */
+  private readonly _cleanKeys = new Set<string>();
   private readonly _hashKey: Uint8Array | string | undefined;
   private readonly _detectPersonalData: boolean;
   private readonly _maxStringLength: number;
@@ -135,6 +159,12 @@ export class Redactor {
   private readonly _scratch = new RedactionReport();
   /** Set by the last keyed scan: whether it saw a key some key rule could match. */
   private _sawRuleKey = false;
+  /**
+   * Short strings found clean as text (no redaction, no structural pass): the result of `_string`
+   * for them depends on nothing but the string and this policy, so a repeat returns at once.
+   * Undefined when turned off.
+   */
+  private readonly _clean: CleanValueCache | undefined;
 
   constructor(options: RedactionOptions = {}) {
     const preset = options.preset ?? 'default';
@@ -162,6 +192,11 @@ export class Redactor {
     this._maxDepth = positiveInteger(limits.maxDepth ?? DEFAULT_MAX_DEPTH, 'limits.maxDepth');
     this._maxNodes = positiveInteger(limits.maxNodes ?? DEFAULT_MAX_NODES, 'limits.maxNodes');
     this._onRedaction = options.onRedaction;
+    const cleanValueCache = options.cleanValueCache ?? DEFAULT_CLEAN_VALUE_CACHE;
+    if (!Number.isInteger(cleanValueCache) || cleanValueCache < 0) {
+      throw new Error(`redaction.cleanValueCache must be a non-negative integer, got ${String(cleanValueCache)}`);
+    }
+    this._clean = cleanValueCache === 0 ? undefined : new CleanValueCache(cleanValueCache);
 
     const detectors = BUILT_IN_DETECTORS.filter(
       (detector) => this._detectPersonalData || detector.category !== 'personal',
@@ -194,6 +229,7 @@ export class Redactor {
     }
     if (this.strict) {
       for (const key of CONTENT_KEYS) keyRules.push({ key, action: 'drop' });
+      keyRules.push({ key: CONTENT_KEY_PATTERN, action: 'drop' });
     }
     this._keyRules = keyRules;
   }
@@ -234,9 +270,21 @@ export class Redactor {
 
   /** Redacts an attribute map; returns a copy without dropped keys. */
   redactAttributes(attributes: Attributes, report: RedactionReport = new RedactionReport()): Attributes {
-    const result: Attributes = {};
+    const result = this.redactAttributesIfNeeded(attributes, report);
+    return result === attributes ? { ...attributes } : result;
+  }
+
+  /**
+   * Redacts an attribute map like {@link redactAttributes}, but returns `attributes` itself when
+   * nothing in it changes (the common case, without allocating): compare the result with the
+   * argument to know. Never modifies `attributes`.
+   */
+  redactAttributesIfNeeded(attributes: Attributes, report: RedactionReport = new RedactionReport()): Attributes {
+    let result: Attributes | undefined;
     const state: WalkState = { nodes: 0, report };
-    for (const key of Object.keys(attributes)) {
+    const keys = Object.keys(attributes);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index];
       const value = attributes[key];
       let redacted: unknown;
       try {
@@ -244,9 +292,20 @@ export class Redactor {
       } catch {
         redacted = this.replacement(FAIL_CLOSED_KINDS.error, '', report);
       }
-      if (redacted !== DROPPED) result[key] = redacted;
+      let name = key;
+      try {
+        name = this._keyName(key, state, 0);
+      } catch {
+        // A key that cannot be inspected is kept: replacing keys whole would merge attributes.
+      }
+      if (result === undefined) {
+        if (name === key && (redacted === value || sameItems(value, redacted))) continue;
+        result = {};
+        for (let earlier = 0; earlier < index; earlier++) result[keys[earlier]] = attributes[keys[earlier]];
+      }
+      if (redacted !== DROPPED) result[name] = redacted;
     }
-    return result;
+    return result ?? attributes;
   }
 
   /** The replacement for a value of `kind`, recorded in `report`. */
@@ -282,6 +341,7 @@ export class Redactor {
     const decision = key === undefined ? INSPECT : this._decide(key);
     switch (decision.action) {
       case 'keep':
+        state.keptByRule = true;
         return value;
       case 'drop':
         return DROPPED;
@@ -301,6 +361,7 @@ export class Redactor {
         break;
     }
     if (typeof value === 'string') return this._string(value, state, depth);
+    if (typeof value === 'number' || typeof value === 'bigint') return this._number(value, state, depth);
     if (value === null || typeof value !== 'object') return value;
     if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, '', state.report);
     if (Array.isArray(value)) {
@@ -311,35 +372,172 @@ export class Redactor {
       }
       return result;
     }
-    if (value instanceof Uint8Array) return value;
+    if (value instanceof Uint8Array) return this._bytes(value, state, depth);
     if (value instanceof Date) return value;
     const result: Record<string, unknown> = {};
     for (const property of Object.keys(value)) {
       const item = this._value((value as Record<string, unknown>)[property], property, state, depth + 1);
-      if (item !== DROPPED) result[property] = item;
+      if (item !== DROPPED) result[this._keyName(property, state, depth + 1)] = item;
     }
     return result;
   }
 
+  /** A key with what it holds redacted as text (`user.[REDACTED:email]`); clean keys are remembered. */
+  private _keyName(key: string, state: WalkState, depth: number): string {
+    if (this._cleanKeys.has(key)) return key;
+    const before = state.report.total;
+    const name = this._string(key, state, depth);
+    if (name === key && state.report.total === before) {
+      if (this._cleanKeys.size >= KEY_CACHE_LIMIT) this._cleanKeys.clear();
+      this._cleanKeys.add(key);
+    }
+    return name;
+  }
+
+  /**
+   * Integers of 9 to 19 digits (card and phone numbers held as numbers) go through the text pass;
+   * a redacted one becomes its label. Other numbers cannot hold anything to redact.
+   */
+  private _number(value: number | bigint, state: WalkState, depth: number): unknown {
+    let digits: string;
+    if (typeof value === 'number') {
+      const size = Math.abs(value);
+      if (size < 1e8 || size >= 1e19 || !Number.isInteger(size)) return value;
+      digits = String(size);
+    } else {
+      digits = String(value < 0n ? -value : value);
+      if (digits.length < 9 || digits.length > 19) return value;
+    }
+    const redacted = this._string(digits, state, depth);
+    return redacted === digits ? value : redacted;
+  }
+
+  /**
+   * Bytes (log bodies): UTF-8 text is redacted as text and returned as bytes; anything else
+   * cannot be inspected and is replaced whole (`binary`).
+   */
+  private _bytes(value: Uint8Array, state: WalkState, depth: number): unknown {
+    if (value.byteLength === 0) return value;
+    if (value.byteLength > this._maxStringLength) return this.replacement(FAIL_CLOSED_KINDS.tooLarge, '', state.report);
+    let text: string;
+    try {
+      text = UTF8.decode(value);
+    } catch {
+      return this.replacement(FAIL_CLOSED_KINDS.binary, Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'), state.report);
+    }
+    const redacted = this._string(text, state, depth);
+    return redacted === text ? value : new TextEncoder().encode(redacted);
+  }
+
   private _string(value: string, state: WalkState, depth: number): string {
+    const clean = value.length <= CLEAN_VALUE_MAX_LENGTH ? this._clean : undefined;
+    if (clean?.has(value) === true) return value;
     if (value.length > this._maxStringLength) return this.replacement(FAIL_CLOSED_KINDS.tooLarge, value, state.report);
-    if (!looksLikeJson(value)) return this._textMaybeEncoded(value, state.report);
+    // A whole value that is a UUID (event, run and request ids) is kept on purpose: no built-in
+    // detector matches one (a test holds them to it), so only user patterns need to see it.
+    if (value.length === 36 && this._userPatterns.length === 0 && UUID_VALUE.test(value)) return value;
+    if (!looksLikeJson(value)) {
+      const before = state.report.total;
+      const redacted = this._textMaybeEncoded(value, state.report);
+      if (clean !== undefined && redacted === value && state.report.total === before) clean.add(value);
+      return redacted;
+    }
     // JSON held in a string: when the text pass finds nothing and no key looks sensitive, it is
     // returned as is; otherwise it is redacted structurally, so it stays valid JSON.
     const probe = new RedactionReport(state.report.signal, true);
-    this._text(value, probe);
-    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0) return value;
-    let parsed: unknown;
+    this._textMaybeEncoded(value, probe);
+    // `\u` escapes hide what they encode from the text pass (`jane\u0040example.com`).
+    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0 && !value.includes('\\u')) {
+      // Only this outcome is remembered: a structural pass depends on the depth and node budget.
+      clean?.add(value);
+      return value;
+    }
+    let root: JsonNode;
     try {
-      parsed = JSON.parse(value);
+      JSON.parse(value);
+      root = locateJson(value);
     } catch {
       return this._text(value, state.report);
     }
     if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, value, state.report);
-    const before = state.report.total;
-    const redacted = this._value(parsed, undefined, state, depth + 1);
-    if (state.report.total === before) return value;
-    return JSON.stringify(redacted) ?? 'null';
+    const keptBefore = state.keptByRule;
+    state.keptByRule = false;
+    const redacted = this._jsonNode(value, root, undefined, state, depth + 1);
+    const kept = state.keptByRule;
+    state.keptByRule = keptBefore || kept;
+    if (typeof redacted !== 'string') {
+      // What the text pass found and the structural pass could not place (a match across JSON
+      // punctuation) is still redacted, as text, unless a `keep` key rule left a value alone.
+      return probe.total > 0 && !kept ? this._textMaybeEncoded(value, state.report) : value;
+    }
+    return value.slice(0, root.start) + redacted + value.slice(root.end);
+  }
+
+  /**
+   * Redacts one value of a JSON text in place: returns its new source text, `undefined` when it is
+   * unchanged, or DROPPED. Unchanged values (and keys) keep their source text exactly.
+   */
+  private _jsonNode(text: string, node: JsonNode, key: string | undefined, state: WalkState, depth: number): string | undefined | typeof DROPPED {
+    const source = text.slice(node.start, node.end);
+    if (node.type !== 'object' && node.type !== 'array') {
+      const value = node.type === 'string' ? decodeJsonString(source) : node.type === 'literal' ? (JSON.parse(source) as unknown) : INTEGER.test(source) ? BigInt(source) : Number(source);
+      const result = this._value(value, key, state, depth);
+      if (result === DROPPED) return DROPPED;
+      return result === value ? undefined : jsonSource(result);
+    }
+    const decision = key === undefined ? INSPECT : this._decide(key);
+    if (decision.action === 'keep') {
+      state.keptByRule = true;
+      return undefined;
+    }
+    if (decision.action === 'drop') return DROPPED;
+    if (decision.action === 'redact') return jsonSource(this._value(JSON.parse(source), key, state, depth));
+    if (++state.nodes > this._maxNodes) return JSON.stringify(this.replacement(FAIL_CLOSED_KINDS.tooManyValues, '', state.report));
+    if (depth >= this._maxDepth) return JSON.stringify(this.replacement(FAIL_CLOSED_KINDS.tooDeep, '', state.report));
+    if (node.type === 'array') {
+      let output: string | undefined;
+      let copied = node.start;
+      for (const item of node.items) {
+        const result = this._jsonNode(text, item, undefined, state, depth + 1);
+        if (result === undefined) continue;
+        output = (output ?? '') + text.slice(copied, item.start) + (result === DROPPED ? 'null' : result);
+        copied = item.end;
+      }
+      return output === undefined ? undefined : output + text.slice(copied, node.end);
+    }
+    const keys: Array<string | undefined> = [];
+    const values: Array<string | undefined | typeof DROPPED> = [];
+    let changed = false;
+    let dropped = false;
+    for (const member of node.members) {
+      const result = this._jsonNode(text, member.value, member.key, state, depth + 1);
+      const name = result === DROPPED ? member.key : this._keyName(member.key, state, depth + 1);
+      keys.push(name === member.key ? undefined : JSON.stringify(name));
+      values.push(result);
+      if (result === DROPPED) dropped = true;
+      if (result !== undefined || name !== member.key) changed = true;
+    }
+    if (!changed) return undefined;
+    const piece = (index: number): string => {
+      const member = node.members[index];
+      const value = values[index];
+      return (keys[index] ?? text.slice(member.keyStart, member.keyEnd)) + text.slice(member.keyEnd, member.value.start) + (typeof value === 'string' ? value : text.slice(member.value.start, member.value.end));
+    };
+    if (dropped) {
+      // Removing members: the kept ones, comma-separated (the whitespace between members goes).
+      const kept: string[] = [];
+      for (let index = 0; index < node.members.length; index++) if (values[index] !== DROPPED) kept.push(piece(index));
+      return `{${kept.join(',')}}`;
+    }
+    let output = '';
+    let copied = node.start;
+    for (let index = 0; index < node.members.length; index++) {
+      if (keys[index] === undefined && values[index] === undefined) continue;
+      const member = node.members[index];
+      output += text.slice(copied, member.keyStart) + piece(index);
+      copied = member.value.end;
+    }
+    return output + text.slice(copied, node.end);
   }
 
   /**
@@ -352,16 +550,27 @@ export class Redactor {
     const redacted = this._text(value, report);
     // Decoding changes nothing (or throws) unless a `%` is followed by two hex digits.
     if (!redacted.includes('%') || !PERCENT_ESCAPE.test(redacted)) return redacted;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(redacted);
-    } catch {
-      return redacted; // malformed escapes: plain text
+    // Encoded again and again (`%2540` for `@`, a URL inside a query parameter): layer by layer.
+    let result = redacted;
+    let layer = redacted;
+    for (let level = 0; level < MAX_PERCENT_LAYERS && PERCENT_ESCAPE.test(layer); level++) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(layer);
+      } catch {
+        break; // malformed escapes: plain text
+      }
+      if (decoded === layer) break;
+      const probe = new RedactionReport(report.signal, true);
+      this._text(decoded, probe);
+      if (probe.total > 0) {
+        layer = this._text(decoded, report);
+        result = layer;
+      } else {
+        layer = decoded;
+      }
     }
-    if (decoded === redacted) return redacted;
-    const probe = new RedactionReport(report.signal, true);
-    this._text(decoded, probe);
-    return probe.total > 0 ? this._text(decoded, report) : redacted;
+    return result;
   }
 
   /** The text pass: the combined pattern, then email addresses, then user patterns. */
@@ -547,6 +756,7 @@ export class Redactor {
     for (const [kind, pattern] of SECRET_KEY_NAME_RULES) {
       if (pattern.test(key)) return { action: 'redact', kind };
     }
+    if (NON_SECRET_KEYS.has(key)) return INSPECT;
     if (WEAK_KEY_NAME_PATTERN.test(key)) return WEAK;
     return INSPECT;
   }
@@ -717,6 +927,13 @@ function locate(combined: RegExp, found: RegExpExecArray, text: string): RegExpE
     throw new Error('redaction: the scan and the pattern with groups disagree');
   }
   return match;
+}
+
+/** Two arrays with the same items (an attribute array whose redaction changed nothing). */
+function sameItems(value: unknown, redacted: unknown): boolean {
+  if (!Array.isArray(value) || !Array.isArray(redacted) || value.length !== redacted.length) return false;
+  for (let index = 0; index < value.length; index++) if (value[index] !== redacted[index]) return false;
+  return true;
 }
 
 /** A JSON object or array by its first and last non-blank characters. */

@@ -15,6 +15,7 @@ import {
   isIpv4Address,
   isKeyedSecretValue,
   isPaymentCardNumber,
+  isPhoneNumber,
   isSocialSecurityNumber,
 } from './validators.js';
 
@@ -96,8 +97,11 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   {
     kind: 'private_key',
     category: 'credential',
+    // The lazy body stops at the next BEGIN and after 16 KiB, so headers without an END line cost
+    // linear time (unbounded, 1 MiB of them took seconds); the second alternative takes a
+    // truncated key (body characters only).
     pattern:
-      '-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\\s\\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\\s\\\\:,-]*)',
+      '-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:(?:(?!-----BEGIN )[\\s\\S]){0,16384}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\\s\\\\:,-]*)',
     secretGroups: 0,
     section: 'anywhere',
   },
@@ -170,7 +174,7 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
     section: 'word',
   },
   { kind: 'discord_bot_token', category: 'credential', pattern: '\\b[MNO][A-Za-z0-9_-]{23,25}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,38}' + END, secretGroups: 0, section: 'word' },
-  { kind: 'telegram_bot_token', category: 'credential', pattern: ':(?<=(?<![A-Za-z0-9_])\\d{8,10}:)AA[A-Za-z0-9_-]{33}' + END, secretGroups: 0, section: 'anywhere', extendBefore: /\d{8,10}$/ },
+  { kind: 'telegram_bot_token', category: 'credential', pattern: ':(?<=(?<![A-Za-z0-9_])(?:bot)?\\d{8,10}:)AA[A-Za-z0-9_-]{32,33}' + END, secretGroups: 0, section: 'anywhere', extendBefore: /\d{8,10}$/ },
   { kind: 'sendgrid_api_key', category: 'credential', pattern: '\\bSG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}' + END, secretGroups: 0, section: 'word' },
   { kind: 'mailgun_api_key', category: 'credential', pattern: '\\bkey-[0-9a-f]{32}' + END, secretGroups: 0, section: 'word' },
   { kind: 'twilio_api_key', category: 'credential', pattern: '\\bSK[0-9a-f]{32}\\b', secretGroups: 0, section: 'word' },
@@ -223,6 +227,35 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
     section: 'anywhere',
     validate: isKeyedSecretValue,
   },
+  {
+    // mysql-family clients take the password attached to -p (`-p name` prompts and names a database).
+    kind: 'cli_credentials',
+    category: 'credential',
+    pattern:
+      '\\bm(?:ysql(?:dump|admin|import|show|check|binlog|slap|pump)?|ariadb(?:-dump|-admin|-import|-show|-check)?)(?![\\w-])[^\\n|;&]{0,256}?[ \\t]-p(?:"([^"\\r\\n]*)"|\'([^\'\\r\\n]*)\'|([^\\s"\'`|;&<>]+))',
+    secretGroups: 3,
+    section: 'word',
+    validate: isKeyedSecretValue,
+  },
+  {
+    // Registry logins and sshpass: -p with the password attached or as the next argument.
+    kind: 'cli_credentials',
+    category: 'credential',
+    pattern: `\\b(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|crane|helm(?:[ \\t]+registry)?)[ \\t]+login(?![\\w-])[^\\n|;&]{0,256}?[ \\t]|sshpass[ \\t]+)-p[ \\t]*${VALUE}`,
+    secretGroups: VALUE_GROUPS,
+    section: 'word',
+    first: '[dpnbsoch]',
+    validate: isKeyedSecretValue,
+  },
+  {
+    // `aws configure set aws_secret_access_key <value>`: key and value separated by a space.
+    kind: 'aws_secret_access_key',
+    category: 'credential',
+    pattern: `\\baws[ \\t]+configure[ \\t]+set[ \\t]+(?:[\\w-]+\\.)*aws_(?:secret_access_key|session_token)[ \\t]+${VALUE}`,
+    secretGroups: VALUE_GROUPS,
+    section: 'word',
+    validate: isKeyedSecretValue,
+  },
   // Secrets by key name in free text (key=value, key: value, "key": "value") are found by the
   // separator scanner in keyed.ts, not here.
   // --- personal data -------------------------------------------------------------------------
@@ -237,7 +270,7 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   {
     kind: 'iban',
     category: 'personal',
-    pattern: '\\b[A-Z]{2}\\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)\\b',
+    pattern: '\\b[A-Za-z]{2}\\d{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,3})?)\\b',
     secretGroups: 0,
     section: 'word',
     validate: isIban,
@@ -246,7 +279,8 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   {
     kind: 'us_ssn',
     category: 'personal',
-    pattern: '(?<![\\w.-])\\d{3}-\\d{2}-\\d{4}(?![\\w.-])',
+    // Spaced groups only outside lists of numbers.
+    pattern: '(?<![\\w.-])(?:\\d{3}-\\d{2}-\\d{4}|(?<!\\d[ ,])\\d{3} \\d{2} \\d{4}(?![ ,]\\d))(?![\\w.-])',
     secretGroups: 0,
     section: 'digit',
     validate: isSocialSecurityNumber,
@@ -255,13 +289,10 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
     kind: 'phone_number',
     category: 'personal',
     pattern:
-      '(?<![\\w.+/-])(?:\\+[1-9]\\d{0,2}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){2,4}|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\d{3}[.-]\\d{3}[.-]\\d{4})(?![\\w.-])',
+      '(?<![\\w.+/-])(?:\\+[1-9]\\d{0,2}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){2,4}|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\d{3}[.-]\\d{3}[.-]\\d{4}|(?<!\\d[ ,])[2-9]\\d{2} [2-9]\\d{2} \\d{4}(?![ ,]\\d))(?![\\w.-])',
     secretGroups: 0,
     section: 'digit',
-    validate: (secret) => {
-      const digits = secret.replace(/\D/g, '').length;
-      return digits >= 9 && digits <= 15;
-    },
+    validate: isPhoneNumber,
   },
 ];
 
@@ -289,6 +320,7 @@ export const EMAIL_KIND = 'email';
 
 /** Key names whose whole value is redacted, by the kind they are reported as. */
 export const SECRET_KEY_NAME_RULES: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
+  ['url_signature', /x-(?:amz|goog)-signature$/i],
   ['authorization', /(?:^|[^a-z])(?:proxy[_-]?)?authorization$/i],
   ['cookie', /(?:^|[^a-z])(?:set[_-]?)?cookies?$/i],
   ['password', /(?:pass(?:word|wd|phrase)|(?:^|[_.-])pwd)(?:[_.-]?(?:hash|value))?$/i],
@@ -303,6 +335,17 @@ export const SECRET_KEY_NAME_RULES: ReadonlyArray<readonly [kind: string, patter
 /** Key names whose value is redacted when it looks random (entropy check). */
 export const WEAK_KEY_NAME_PATTERN = /(?:^|[_.-])(?:key|sig|signature|auth|hmac|salt|nonce|dsn)$/i;
 
+/**
+ * Semantic-convention attributes named like a weak key that hold no secret: object and message
+ * keys (names chosen by the application), inspected as ordinary text instead.
+ */
+export const NON_SECRET_KEYS: ReadonlySet<string> = new Set([
+  'aws.s3.key',
+  'messaging.kafka.message.key',
+  'messaging.rabbitmq.destination.routing_key',
+  'messaging.gcp_pubsub.message.ordering_key',
+]);
+
 /** GenAI content attributes: the free text that the strict preset drops. */
 export const CONTENT_KEYS: readonly string[] = [
   'gen_ai.input.messages',
@@ -313,4 +356,34 @@ export const CONTENT_KEYS: readonly string[] = [
   'gen_ai.prompt',
   'gen_ai.completion',
   'gen_ai.tool.definitions',
+  // swarmtrail's own content-gated audit fields
+  'audit.thought.content',
+  'audit.file.diff',
+  'audit.command.output',
+  'audit.decision.reasoning',
+  // OpenInference, Vercel AI SDK, Traceloop, Langfuse
+  'input.value',
+  'output.value',
+  'llm.prompts',
+  'ai.prompt',
+  'ai.prompt.messages',
+  'ai.response.text',
+  'ai.response.object',
+  'ai.response.toolCalls',
+  'ai.toolCall.args',
+  'ai.toolCall.result',
+  'traceloop.entity.input',
+  'traceloop.entity.output',
+  'langfuse.observation.input',
+  'langfuse.observation.output',
 ];
+
+/**
+ * Indexed and nested content attributes: OpenLLMetry (`gen_ai.prompt.0.content`,
+ * `gen_ai.completion.0.tool_calls.0.arguments`), OpenInference
+ * (`llm.input_messages.0.message.content`, `….message.contents.0.message_content.text`,
+ * `….tool_calls.0.tool_call.function.arguments`, `retrieval.documents.0.document.content`,
+ * `embedding.embeddings.0.embedding.text`), `llm.prompts.0`. Roles, ids and names are kept.
+ */
+export const CONTENT_KEY_PATTERN =
+  /^(?:gen_ai\.(?:prompt|completion)\.\d+\.(?:content|tool_calls\.\d+\.arguments)|llm\.(?:input|output)_messages\.\d+\.message\.(?:content|contents\.\d+\.message_content\.text|tool_calls\.\d+\.tool_call\.function\.arguments)|llm\.prompts\.\d+(?:\.prompt\.text)?|retrieval\.documents\.\d+\.document\.content|embedding\.embeddings\.\d+\.embedding\.text)$/;

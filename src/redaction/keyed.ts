@@ -12,6 +12,25 @@ import { isHighEntropySecret, isKeyedSecretValue } from './validators.js';
 const VALUE =
   '[ \\t]*(?:"((?:[^"\\\\\\r\\n]|\\\\[^"])*)"|\\\\"([^"\\\\\\r\\n]*)\\\\"|\'([^\'\\r\\n]*)\'|(?!\\$\\{)([^\\s"\'`,;&<>(){}\\[\\]\\\\]+))';
 
+/**
+ * VALUE with the bare word read up to 1,025 characters: enough for isHighEntropySecret (which
+ * rejects longer values), and a rejected value then costs bounded time at each separator inside
+ * it (unbounded, `sig=` repeated over 1 MiB took seconds).
+ */
+const BOUNDED_VALUE = `${VALUE.slice(0, -3)}{1,1025}))`;
+
+/** The rest of a bare word (VALUE's last alternative). */
+const BARE_WORD = /[^\s"'`,;&<>(){}[\]\\]*/y;
+
+/**
+ * The last bare word found too long for a rule with `maxLength`, during one scan:
+ * `longText.slice(longStart, longEnd)`. A nested scan (from a callback) of another text only
+ * replaces or clears it, which costs the outer scan the shortcut, never correctness.
+ */
+let longText: string | undefined;
+let longStart = 0;
+let longEnd = 0;
+
 export interface KeyedRule {
   /** The kind reported, as in `[REDACTED:<kind>]`. */
   readonly kind: string;
@@ -25,6 +44,11 @@ export interface KeyedRule {
   /** Sticky pattern for the value, run just after the separator; the first participating group is the secret. */
   readonly value: RegExp;
   readonly validate?: (secret: string) => boolean;
+  /**
+   * Longest value the rule accepts, when its bare value is read up to one more character: a bare
+   * word found longer is remembered, so the separators inside it are rejected without matching.
+   */
+  readonly maxLength?: number;
 }
 
 /** Rules in priority order: the first whose key matches decides. */
@@ -59,10 +83,18 @@ export const KEYED_RULES: readonly KeyedRule[] = [
     validate: isKeyedSecretValue,
   },
   {
+    // Signed URLs (S3, GCS): hex signatures, which the entropy rule would take for digests.
+    kind: 'url_signature',
+    key: /(?:^|[^a-z0-9])x-(?:amz|goog)-signature$/,
+    value: /[ \t]*(?:\\*["'])?([0-9a-fA-F]{8,})(?![0-9A-Za-z])/dy,
+  },
+  {
     kind: 'high_entropy_secret',
-    key: /(?:^|[^a-z0-9])(?:key|sig|signature|auth|hmac|salt|cert|dsn)$/,
-    value: new RegExp(VALUE, 'dy'),
+    // Object and message keys named by semantic conventions (`aws.s3.key`) are not secrets.
+    key: /(?:^|[^a-z0-9])(?:(?<!aws\.s3\.|message\.|routing_|ordering_)key|sig|signature|auth|hmac|salt|cert|dsn)$/,
+    value: new RegExp(BOUNDED_VALUE, 'dy'),
     validate: isHighEntropySecret,
+    maxLength: 1024,
   },
 ];
 
@@ -118,6 +150,7 @@ export function scanKeyed(text: string, rules: readonly KeyedRule[], found: (mat
     if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume);
     if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume);
   }
+  longText = undefined; // not kept alive after the scan
   return sawRuleKey;
 }
 
@@ -140,12 +173,25 @@ function matchAt(text: string, position: number, rules: readonly KeyedRule[]): K
   for (const rule of rules) {
     if (rule.separator !== undefined && rule.separator !== separator) continue;
     if (!rule.key.test(key)) continue;
-    rule.value.lastIndex = position + 1;
+    const from = position + 1;
+    if (rule.maxLength !== undefined && longText === text && from >= longStart && longEnd - from > rule.maxLength) return undefined;
+    rule.value.lastIndex = from;
     const value = rule.value.exec(text);
     if (value === null) return undefined;
     for (let group = 1; group < value.length; group++) {
       if (value[group] === undefined) continue;
       const [secretStart, secretEnd] = value.indices![group];
+      if (rule.maxLength !== undefined && secretEnd - secretStart > rule.maxLength) {
+        if (group === value.length - 1) {
+          // A bare word too long for the rule: remember where it ends.
+          BARE_WORD.lastIndex = secretEnd;
+          BARE_WORD.exec(text);
+          longText = text;
+          longStart = secretStart;
+          longEnd = BARE_WORD.lastIndex;
+        }
+        return undefined;
+      }
       const secret = text.slice(secretStart, secretEnd);
       if (secret.length === 0 || secret.includes('[REDACTED')) return undefined;
       if (rule.validate !== undefined && !rule.validate(secret)) return undefined;

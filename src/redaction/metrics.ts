@@ -7,15 +7,17 @@
  */
 import { diag, type Attributes } from '@opentelemetry/api';
 import type { IAttributesProcessor, MetricData, ResourceMetrics, ViewOptions } from '@opentelemetry/sdk-metrics';
+import { InstrumentationScopeRedactor } from './InstrumentationScopeRedactor.js';
 import { redactResource } from './resource.js';
 import { RedactionReport, type Redactor } from './Redactor.js';
 
-/** Returns a copy of `metrics` with redacted resource and data-point attributes. */
+/** Returns a copy of `metrics` with redacted resource, meter scopes and data-point attributes. */
 export function redactResourceMetrics(metrics: ResourceMetrics, redactor: Redactor, report = new RedactionReport('metrics')): ResourceMetrics {
+  const scopes = new InstrumentationScopeRedactor(redactor);
   return {
     resource: redactResource(metrics.resource, redactor, report),
     scopeMetrics: metrics.scopeMetrics.map((scopeMetrics) => ({
-      scope: scopeMetrics.scope,
+      scope: scopes.redact(scopeMetrics.scope, report),
       metrics: scopeMetrics.metrics.map((metric) => redactMetric(metric, redactor, report)),
     })),
   };

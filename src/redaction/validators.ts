@@ -39,9 +39,21 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
 
 /** IBAN: known country, registered length, and the ISO 7064 mod-97 check. */
 export function isIban(text: string): boolean {
+  // Country and length first (cheap): most candidates end here. Either case, but not mixed
+  // (mixed-case identifiers are not IBANs).
+  const expected = IBAN_LENGTHS[text.slice(0, 2).toUpperCase()];
+  if (expected === undefined) return false;
+  let length = 0;
+  let lower = false;
+  let upper = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 32 && code !== 45) length++;
+    if (code >= 97 && code <= 122) lower = true;
+    else if (code >= 65 && code <= 90) upper = true;
+  }
+  if (length !== expected || (lower && upper)) return false;
   const compact = text.replace(/[ -]/g, '').toUpperCase();
-  const expected = IBAN_LENGTHS[compact.slice(0, 2)];
-  if (expected === undefined || compact.length !== expected) return false;
   const rearranged = compact.slice(4) + compact.slice(0, 4);
   let remainder = 0;
   for (let index = 0; index < rearranged.length; index++) {
@@ -55,6 +67,24 @@ export function isIban(text: string): boolean {
     }
   }
   return remainder === 1;
+}
+
+/**
+ * A phone number: 9 to 15 digits. Space-separated North American numbers (`415 555 2671`) also
+ * need a valid area code and exchange (first digit 2–9, not N11), since groups of numbers are
+ * common in logs.
+ */
+export function isPhoneNumber(text: string): boolean {
+  let digits = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  if (digits < 9 || digits > 15) return false;
+  if (text.length === 12 && text[3] === ' ' && text[7] === ' ') {
+    return text.slice(1, 3) !== '11' && text.slice(5, 7) !== '11';
+  }
+  return true;
 }
 
 /** US social security number: rejects the never-issued areas and all-zero groups. */
@@ -120,6 +150,7 @@ export function isHighEntropySecret(text: string): boolean {
   if (text.length < 16 || text.length > 1024) return false;
   if (isPlaceholder(text) || HEX_DIGEST.test(text) || UUID.test(text)) return false;
   if (/\s/.test(text) || /^[a-z]+(?:[._/-][a-z]+)*$/.test(text)) return false;
+  if (isSegmented(text)) return false;
   let classes = 0;
   if (/[a-z]/.test(text)) classes++;
   if (/[A-Z]/.test(text)) classes++;
@@ -127,6 +158,28 @@ export function isHighEntropySecret(text: string): boolean {
   if (/[^A-Za-z0-9]/.test(text)) classes++;
   if (classes < 2) return false;
   return shannonEntropy(text) >= 3.5;
+}
+
+/** A segment a person or program chose: a word, a number, `camelCase`, `v2`, `abc123`, hex. */
+const PLAIN_SEGMENT = /^(?:[a-z]+\d*|[A-Z]+\d*|\d+[a-z]{0,2}|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*\d*|[0-9a-f]+)$/;
+/** A segment that is a word of three letters or more. */
+const WORD_SEGMENT = /^[A-Za-z][a-z]{2,}(?:[A-Z][a-z]+)*\d*$/;
+
+/**
+ * Paths, cache keys, sort keys and file names (`reports/2024/01/15/run-abc123.json`,
+ * `user:1234:profile:v2`, `createdAt#2024-11-25T07:00:00Z`, `uploads/<uuid>.pdf`): separated
+ * segments, one of them a word, each a plain word, number or hex run, or at most 5 characters.
+ * Random secrets have long mixed-case segments.
+ */
+function isSegmented(text: string): boolean {
+  const segments = text.split(/[/:#._=@|,+-]+/);
+  if (segments.length < 2) return false;
+  let word = false;
+  for (const segment of segments) {
+    if (segment.length > 5 && !PLAIN_SEGMENT.test(segment)) return false;
+    if (!word && WORD_SEGMENT.test(segment)) word = true;
+  }
+  return word;
 }
 
 /** Dotted-quad IPv4 with octets in range, excluding version-like strings (a 0 first octet). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/redaction/Redactor.js';
 import { BUILT_IN_DETECTORS } from '../../src/redaction/detectors.js';
-import { GENERATORS, corpusDigest, generateCorpus, secretRemoved } from './corpus.js';
+import { EXTRA_FORMS, GENERATORS, corpusDigest, generateCorpus, secretRemoved } from './corpus.js';
 
 /** Recall (secrets fully removed) and false positives (negatives altered) on the labelled corpus. */
 export function evaluate(redactor: Redactor, seed = 20261125) {
@@ -54,6 +54,20 @@ describe('labelled corpus', () => {
     expect(result.negatives).toBeGreaterThan(900);
     expect(summary.recall, JSON.stringify(summary, null, 1)).toBeGreaterThanOrEqual(0.995);
     expect(summary.falsePositiveRate, JSON.stringify(summary, null, 1)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('recalls every form review 23 found missed, and alters none of its negatives', () => {
+    const result = evaluate(new Redactor());
+    const extraForms = result.missed.filter((sample) => sample.context.includes('/') || sample.context.endsWith('Number'));
+    expect(extraForms).toEqual([]);
+    const reviewNegatives = new Set(['object_key', 'cache_key', 'sort_key', 'cli_flags', 'number_lists', 'json_numbers']);
+    expect(result.altered.filter((sample) => reviewNegatives.has(sample.kind))).toEqual([]);
+    const corpus = generateCorpus();
+    expect(new Set(corpus.positives.filter((sample) => sample.context.includes('/')).map((sample) => sample.kind))).toEqual(
+      new Set(EXTRA_FORMS.map((form) => form.kind)),
+    );
+    expect(corpus.positives.filter((sample) => sample.context === 'jsonNumber').length).toBeGreaterThan(10);
+    expect(corpus.negatives.filter((sample) => reviewNegatives.has(sample.kind)).length).toBeGreaterThan(200);
   });
 
   it('holds on a second seed (not tuned to one draw)', () => {

@@ -76,7 +76,7 @@ function base64url(text: string): string {
   return Buffer.from(text).toString('base64url');
 }
 
-function luhnComplete(prefix: string, length: number, random: Random): string {
+export function luhnComplete(prefix: string, length: number, random: Random): string {
   let digits = prefix + random.chars(DIGITS, length - prefix.length - 1);
   for (let check = 0; check <= 9; check++) {
     const candidate = digits + String(check);
@@ -393,8 +393,135 @@ const NEGATIVE_VALUES: Readonly<Record<string, (random: Random) => string>> = {
     ]),
 };
 
+/** A password with the characters shells and CLI flags carry (no quotes, no spaces). */
+function cliPassword(random: Random): string {
+  return random.chars(ALNUM, 10) + random.pick(['!', '#', '%', '^', '*', '@', '+']) + random.chars(DIGITS, 2);
+}
+
+/** A North American number whose area code and exchange are valid (first digit 2–9, not N11). */
+function nanpGroup(random: Random): string {
+  for (;;) {
+    const group = `${random.int(2, 9)}${random.chars(DIGITS, 2)}`;
+    if (group.slice(1) !== '11') return group;
+  }
+}
+
+/**
+ * Forms review 23 found the detectors missed, generated in every context like the kinds above:
+ * Bot API URLs, short CLI password flags, `aws configure set`, spaced phone numbers and SSNs,
+ * lower-case IBANs, signed-URL signatures, double percent-encoding.
+ */
+export const EXTRA_FORMS: ReadonlyArray<{ readonly kind: string; readonly form: string; readonly generate: Generator }> = [
+  {
+    kind: 'telegram_bot_token',
+    form: 'bot_api_url',
+    generate: (r) => {
+      const secret = join(r.chars('123456789', 1), r.chars(DIGITS, 9), ':', 'AA', r.chars(B64URL, 33));
+      return { secret, snippet: `https://api.telegram.org/bot${secret}/${r.pick(['sendMessage', 'getUpdates', 'sendDocument'])}` };
+    },
+  },
+  {
+    kind: 'cli_credentials',
+    form: 'short_password_flag',
+    generate: (r) => {
+      const secret = cliPassword(r);
+      const snippet = r.pick([
+        `mysql -h db-${r.int(1, 9)}.internal -u root -p${secret} app`,
+        `mysqldump -uapp -p${secret} --single-transaction appdb`,
+        `mariadb -u agent -p${secret} -e "select 1"`,
+        `docker login -u ci-bot -p ${secret} registry.example.com`,
+        `podman login --username ci -p ${secret} quay.io`,
+        `sshpass -p ${secret} ssh deploy@10.0.${r.int(0, 9)}.${r.int(2, 200)}`,
+      ]);
+      return { secret, snippet, phrase: true, keyed: true };
+    },
+  },
+  {
+    kind: 'aws_secret_access_key',
+    form: 'aws_configure_set',
+    generate: (r) => {
+      const secret = r.chars(B64, 40);
+      return { secret, snippet: `aws configure set ${r.pick(['', 'profile.ci.'])}aws_secret_access_key ${secret}`, phrase: true, keyed: true };
+    },
+  },
+  {
+    kind: 'phone_number',
+    form: 'spaced_nanp',
+    generate: (r) => {
+      const value = `${nanpGroup(r)} ${nanpGroup(r)} ${r.chars(DIGITS, 4)}`;
+      return { secret: value, snippet: value, phrase: true };
+    },
+  },
+  {
+    kind: 'us_ssn',
+    form: 'spaced',
+    generate: (r) => {
+      const value = `${r.int(100, 665)} ${String(r.int(1, 99)).padStart(2, '0')} ${String(r.int(1, 9999)).padStart(4, '0')}`;
+      return { secret: value, snippet: value, phrase: true };
+    },
+  },
+  {
+    kind: 'iban',
+    form: 'lower_case',
+    generate: (r) => {
+      const [country, length] = r.pick([['DE', 22], ['FR', 27], ['ES', 24], ['IT', 27]] as const);
+      const compact = country === 'IT' ? recomputeIban(ibanFor(country, length, r).replace(/^(....)\d/, `$1${r.chars(UPPER, 1)}`)) : ibanFor(country, length, r);
+      const lower = compact.toLowerCase();
+      const value = r.next() < 0.5 ? lower : lower.replace(/(.{4})(?=.)/g, '$1 ');
+      return { secret: value, snippet: value, phrase: value.includes(' ') };
+    },
+  },
+  {
+    kind: 'url_signature',
+    form: 'signed_url',
+    generate: (r) => {
+      if (r.next() < 0.5) {
+        const secret = r.chars(HEX, 64);
+        const snippet = `https://agent-artifacts.s3.amazonaws.com/runs/${r.chars(HEX, 8)}/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261125T0${r.int(0, 9)}0000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${secret}`;
+        return { secret, snippet, keyed: true };
+      }
+      const secret = r.chars(HEX, 512);
+      const snippet = `https://storage.googleapis.com/agent-artifacts/run.log?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Expires=600&X-Goog-Signature=${secret}`;
+      return { secret, snippet, keyed: true };
+    },
+  },
+  {
+    kind: 'email',
+    form: 'double_percent_encoded',
+    generate: (r) => {
+      const user = `${r.pick(['jane.doe', 'kwame.n', 'li_wei'])}${r.int(1, 99)}`;
+      return { secret: `${user}@example.com`, snippet: `https://app.example.com/login?next=%2Fprofile%3Femail%3D${user}%2540example.com`, keyed: true };
+    },
+  },
+];
+
+/** Card numbers held as JSON numbers, where a tool's arguments or an HTTP body carry them. */
+function numericJsonCards(random: Random, count: number): PositiveSample[] {
+  const samples: PositiveSample[] = [];
+  for (let index = 0; index < count; index++) {
+    const card = luhnComplete(random.pick(['4', '51', '55', '37', '6011']), random.pick([16, 16, 15]), random);
+    const context = index % 2 === 0 ? 'jsonNumber' : 'nestedJsonNumber';
+    const order = { order_id: `ord_${random.chars(ALNUM, 12)}`, amount: random.int(100, 99999) / 100, currency: 'EUR' };
+    const inner = `{"order_id":"${order.order_id}","amount":${order.amount},"card":${card},"exp":"${random.int(1, 12)}/${random.int(27, 31)}"}`;
+    const text = context === 'jsonNumber' ? inner : JSON.stringify({ tool_calls: [{ id: `call_${random.chars(ALNUM, 24)}`, function: { name: 'charge', arguments: inner } }] });
+    samples.push({ kind: 'payment_card', context, text, secrets: [card] });
+  }
+  return samples;
+}
+
+/** Non-secrets near the forms above and under weakly secret keys (review 23, M9). */
+const EXTRA_NEGATIVE_VALUES: Readonly<Record<string, (random: Random) => string>> = {
+  object_key: (r) =>
+    `${r.pick(['aws.s3.key', 's3_key', 'object_key', 'blob_key'])}${r.pick(['=', ': '])}${r.pick(['uploads', 'reports', 'exports'])}/${2020 + r.int(0, 6)}/${String(r.int(1, 12)).padStart(2, '0')}/${String(r.int(1, 28)).padStart(2, '0')}/${r.pick([`run-${r.chars(LOWER, 3)}${r.int(100, 999)}`, randomUuid(r), `invoice_${r.int(1000, 9999)}`])}.${r.pick(['json', 'pdf', 'csv', 'parquet'])}`,
+  cache_key: (r) => `${r.pick(['cache_key', 'lock_key', 'redis_key'])}=${r.pick(['user', 'session', 'plan'])}:${r.int(1, 99999)}:${r.pick(['profile', 'settings', 'steps'])}:v${r.int(1, 9)}`,
+  sort_key: (r) => `${r.pick(['sort_key', 'range_key', 'partition_key'])}: ${r.pick([`createdAt#${timestamp(r)}`, `tenant-${r.int(1, 99)}/agent-${r.int(1, 9)}`, `run-${2020 + r.int(0, 6)}-${r.int(10, 12)}-${r.int(10, 28)}-000${r.int(1, 9)}-a`])}`,
+  cli_flags: (r) => r.pick([`mkdir -p /srv/app/logs/${r.int(1, 99)}`, `ssh -p ${r.int(1024, 65535)} deploy@host`, `docker run -p ${r.int(3000, 9000)}:80 nginx`, 'git add -p', 'mysql -p appdb', `tar -xzpf backup-${r.int(1, 99)}.tgz`]),
+  number_lists: (r) => r.pick(['dims 64 128 256 512 1024 2048', 'batch sizes 256 512 1024 4096', `ports 8080 8443 ${r.int(9000, 9999)}`, `shape [${r.int(1, 64)}, 512, 768]`, 'sizes 128 256 1024']),
+  json_numbers: (r) => `{"ts":${1_700_000_000_000 + r.int(0, 99_999_999)},"tweet_id":${r.pick(['1859912345678901234', '1860000000000000001'])},"count":${r.int(100_000_000, 999_999_999)},"price":${r.int(1, 99)}.10}`,
+};
+
 /** Generates the corpus: `perKind` positives per kind and context, and negatives per value kind. */
-export function generateCorpus(options: { seed?: number; perKind?: number; negativesPerKind?: number } = {}): Corpus {
+export function generateCorpus(options: { seed?: number; perKind?: number; negativesPerKind?: number; extraForms?: boolean } = {}): Corpus {
   const random = new Random(options.seed ?? 20261125);
   const perKind = options.perKind ?? 4;
   const negativesPerKind = options.negativesPerKind ?? 40;
@@ -420,6 +547,30 @@ export function generateCorpus(options: { seed?: number; perKind?: number; negat
       negatives.push({ kind, context: contextName, text });
     }
   }
+  if (options.extraForms !== false) {
+    // Drawn from a second generator, so the samples above stay the same as before they existed.
+    const extra = new Random((options.seed ?? 20261125) ^ 0x5eed);
+    for (const { kind, form, generate } of EXTRA_FORMS) {
+      for (const [contextName, context] of Object.entries(CONTEXTS)) {
+        for (let index = 0; index < perKind; index++) {
+          const generated = generate(extra);
+          const text = context(generated.snippet, extra, generated);
+          if (text === undefined) continue;
+          positives.push({ kind, context: `${contextName}/${form}`, text, secrets: [generated.secret] });
+        }
+      }
+    }
+    positives.push(...numericJsonCards(extra, perKind * 10));
+    for (const [kind, generate] of Object.entries(EXTRA_NEGATIVE_VALUES)) {
+      for (let index = 0; index < negativesPerKind; index++) {
+        const [contextName, context] = contexts[index % contexts.length];
+        const value = generate(extra);
+        const text = context(value, extra, { secret: value, snippet: value, phrase: /\s/.test(value) });
+        if (text === undefined) continue;
+        negatives.push({ kind, context: contextName, text });
+      }
+    }
+  }
   return { positives, negatives };
 }
 
@@ -436,7 +587,8 @@ export function secretRemoved(output: string, secret: string): boolean {
 
 /** Mixed text for the throughput benchmark: mostly benign lines with secrets in ~5% of them. */
 export function mixedText(bytes: number, seed = 7): string {
-  const corpus = generateCorpus({ seed, perKind: 1, negativesPerKind: 30 });
+  // Without the extra forms: the benchmark's text stays the same as when its figures were taken.
+  const corpus = generateCorpus({ seed, perKind: 1, negativesPerKind: 30, extraForms: false });
   const random = new Random(seed);
   const lines: string[] = [];
   let size = 0;

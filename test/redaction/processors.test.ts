@@ -165,7 +165,9 @@ describe('RedactingSpanProcessor (real SDK, InMemorySpanExporter)', () => {
     const [exported] = exporter.getFinishedSpans();
     expect(exported.name).toBe('[REDACTED:redaction_error]');
     expect(exported.attributes).toEqual({ note: '[REDACTED:redaction_error]', count: 2 });
-    expect(counted).toEqual(['redaction_error', 'redaction_error']);
+    // The instrumentation scope ('test') cannot be inspected either: exported without its name.
+    expect(exported.instrumentationScope.name).toBe('[REDACTED:redaction_error]');
+    expect(counted).toEqual(['redaction_error', 'redaction_error', 'redaction_error']);
     await provider.shutdown();
   });
 });
@@ -218,9 +220,11 @@ describe('metric and resource attributes', () => {
     const meterProvider = new MeterProvider({ readers: [reader], resource });
     const counter = meterProvider.getMeter('m').createCounter('tool.calls');
     for (const entry of planted) counter.add(1, { 'tool.input': entry.snippet, 'gen_ai.tool.name': 'search' });
+    meterProvider.getMeter('meter.leak@example.com').createCounter('other').add(1);
     await meterProvider.forceFlush();
     const exported = inner.getMetrics();
     expect(exported.length).toBeGreaterThan(0);
+    expect(exported[0].scopeMetrics.map((scopeMetrics) => scopeMetrics.scope.name)).toEqual(['m', '[REDACTED:email]']);
     expect(leaked(exported.map((metrics) => ({ resource: metrics.resource.attributes, scopeMetrics: metrics.scopeMetrics })))).toEqual([]);
     expect(exported[0].resource.attributes['service.name']).toBe('agents');
     await meterProvider.shutdown();
