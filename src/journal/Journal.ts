@@ -648,6 +648,7 @@ export class Journal {
       written += result.bytesWritten;
     }
     if (this.durability !== 'none') await handle.datasync();
+    this.indexer?.noteActivity(Date.now());
     state.size += bytes;
     if (state.inFlight !== undefined) state.inFlight.committed += parts.length;
     this.totalBytes += bytes;

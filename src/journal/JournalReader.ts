@@ -144,8 +144,11 @@ export function parseSegmentName(
 
 /** Thrown when the journal location does not exist or is not readable. */
 export class JournalNotFoundError extends Error {
-  constructor(readonly location: string, reason: string) {
+  readonly location: string;
+
+  constructor(location: string, reason: string) {
     super(`no journal at ${location}: ${reason}`);
+    this.location = location;
     this.name = 'JournalNotFoundError';
   }
 }

@@ -2,10 +2,11 @@
  * Keeps the CLI's summary index (`<dir>/.index/`, see JournalIndex.ts) up to date from the
  * journal writer: each segment the writer closes (and compresses) is summarised by a worker
  * thread running the CLI's own `JournalIndex`, so the first `swarmtrail` query after a run reads
- * summaries only. The application's thread only posts the file name; the worker runs at the lowest
- * scheduling priority and, until shutdown, rests three times as long as each segment took (at most
- * a quarter of a core), so appending is not slowed down. Failures are reported through `diag` and
- * cost only a rebuild by the CLI.
+ * summaries only. Segments are handed to the worker once the journal has been quiet for a moment
+ * (or when several are waiting, or at shutdown), the application's thread only posts file names,
+ * and the worker runs at the lowest scheduling priority and, until shutdown, rests three times as
+ * long as each segment took (at most a quarter of a core): appending is not slowed down. Failures
+ * are reported through `diag` and cost only a rebuild by the CLI.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,11 @@ export interface SegmentIndexReply {
   /** Lines of the segment that could not be read (reported by the CLI too). */
   readonly skippedLines?: number;
 }
+
+/** Segments are handed to the worker once no write happened for this long... */
+const QUIET_MILLIS = 500;
+/** ...or when this many are waiting (16 MiB segments: 128 MiB), so a journal that is never quiet is indexed too. */
+const MAX_WAITING = 8;
 
 /** Lets Node run the TypeScript sources in the worker: `./x.js` imports resolve to `./x.ts`. */
 const TYPESCRIPT_RESOLVE_HOOK = `
@@ -74,6 +80,10 @@ export class SegmentIndexer {
   private nextId = 1;
   private readonly pending = new Set<number>();
   private drained: Array<() => void> = [];
+  /** Segments not yet handed to the worker. */
+  private waiting: string[] = [];
+  private lastActivity = 0;
+  private quietTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param directory the journal directory
@@ -84,8 +94,41 @@ export class SegmentIndexer {
     this.report = report;
   }
 
-  /** Asks for the summary of segment file `name` (in the journal directory). Never throws. */
+  /**
+   * Asks for the summary of segment file `name` (in the journal directory), built once the journal
+   * is quiet. Never throws.
+   */
   request(name: string): void {
+    if (this.broken) return;
+    this.waiting.push(name);
+    if (this.waiting.length >= MAX_WAITING) this.dispatch();
+    else this.armQuietTimer();
+  }
+
+  /** The journal wrote something: summaries wait until it is quiet. Cheap: called on every write. */
+  noteActivity(now: number): void {
+    this.lastActivity = now;
+  }
+
+  private armQuietTimer(): void {
+    if (this.quietTimer !== undefined) return;
+    const wait = Math.max(0, this.lastActivity + QUIET_MILLIS - Date.now());
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined;
+      if (Date.now() - this.lastActivity >= QUIET_MILLIS) this.dispatch();
+      else this.armQuietTimer();
+    }, wait);
+    this.quietTimer.unref();
+  }
+
+  /** Hands the waiting segments to the worker. */
+  private dispatch(): void {
+    const names = this.waiting;
+    this.waiting = [];
+    for (const name of names) this.post(name);
+  }
+
+  private post(name: string): void {
     const worker = this.start();
     if (worker === undefined) return;
     const id = this.nextId++;
@@ -101,7 +144,7 @@ export class SegmentIndexer {
 
   /** Segments asked for and not yet summarised. */
   get backlog(): number {
-    return this.pending.size;
+    return this.pending.size + this.waiting.length;
   }
 
   /**
@@ -109,6 +152,10 @@ export class SegmentIndexer {
    * is summarised by the CLI when it needs it. Never rejects; safe to call twice.
    */
   async close(timeoutMillis: number): Promise<void> {
+    if (this.broken) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    this.dispatch();
     const worker = this.worker;
     // Later requests are ignored.
     this.broken = true;
@@ -163,6 +210,8 @@ export class SegmentIndexer {
     const worker = this.worker;
     this.worker = undefined;
     this.broken = true;
+    this.waiting = [];
+    clearTimeout(this.quietTimer);
     this.report(message);
     void worker?.terminate().catch(() => undefined);
     this.pending.clear();

@@ -33,7 +33,15 @@ function redactMetric(metric: MetricData, redactor: Redactor, report: RedactionR
 
 /** An attributes processor for Views: redacts measurement attributes before aggregation. */
 export class RedactingAttributesProcessor implements IAttributesProcessor {
-  constructor(private readonly _redactor: Redactor, private readonly _onReport?: (report: RedactionReport) => void) {}
+  private readonly _redactor: Redactor;
+  private readonly _onReport: ((report: RedactionReport) => void) | undefined;
+
+  // Plain fields, not parameter properties: child processes in the tests run this source with
+  // Node's type stripping, which rejects parameter properties.
+  constructor(redactor: Redactor, onReport?: (report: RedactionReport) => void) {
+    this._redactor = redactor;
+    this._onReport = onReport;
+  }
 
   process = (incoming: Attributes): Attributes => {
     try {

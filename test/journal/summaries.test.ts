@@ -130,7 +130,7 @@ describe('summaries written by the journal writer', () => {
     expect(await answers(dir)).toEqual(await answersWithoutIndex(dir, scratch.path));
   });
 
-  test('right after the writer closes a segment its summary is there, and queries read no closed segment', async () => {
+  test('while the writer runs, closed segments are summarised once it is quiet, and queries read no closed segment', async () => {
     await using scratch = await temporaryDirectory();
     const dir = join(scratch.path, 'journal');
     const all = await telemetry();
