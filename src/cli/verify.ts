@@ -187,8 +187,7 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
       await context.warn(`could not push swarmtrail.verify.failures to ${endpoint}: ${(error as Error).message}`);
     }
   }
-  const signed = report.chains.some((chain) => chain.checkpoints > 0);
-  const unpinned = report.ok && signed && trust !== 'pinned';
+  const unpinned = report.ok && trust !== 'pinned';
   if (context.options.json) await context.json({ ...report, trust });
   else {
     await context.out(formatVerificationReport(report, context.palette));

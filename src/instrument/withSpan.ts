@@ -140,6 +140,20 @@ class SpanEnder implements StreamOutcome {
   }
 }
 
+/** A promise that settles as `promise` does, once the span has recorded the outcome. */
+function settleAlong(promise: Promise<unknown>, ender: SpanEnder, ctx: Context): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      if (!(isAsyncIterable(value) && ender.watch(value, ctx))) ender.succeed(value);
+      return value;
+    },
+    (error: unknown) => {
+      ender.fail(error);
+      throw error;
+    },
+  );
+}
+
 /** Attaches the span's end to a promise on the side; the user keeps the very same promise object. */
 function settleOnSide(promise: Promise<unknown>, ender: SpanEnder, ctx: Context): void {
   try {
@@ -161,10 +175,12 @@ function settleOnSide(promise: Promise<unknown>, ender: SpanEnder, ctx: Context)
 /**
  * Runs `fn` inside a new active span and ends the span when `fn` finishes: on return, on throw,
  * when a returned promise settles, or when a returned async iterable (a stream) ends, fails, is
- * closed or is garbage-collected unfinished. `fn`'s value is returned as the very same object
- * (a Promise, or a Promise subclass, is observed on the side; a stream gets reporting iterator
- * members of its own); its error is rethrown unchanged; sync functions stay sync. A thenable
- * that is not a Promise is never awaited: the span ends when `fn` returns.
+ * closed or is garbage-collected unfinished. A plain Promise comes back as a promise that settles
+ * the same way (an unhandled rejection stays unhandled); a Promise subclass (an SDK's APIPromise)
+ * or another realm's promise as the very same object, observed on the side; a stream as the same
+ * object with reporting iterator members of its own; its error is rethrown unchanged; sync
+ * functions stay sync. A thenable that is not a Promise is never awaited: the span ends when `fn`
+ * returns.
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options?: SpanWrapperOptions): T {
   return runInSpan(name, fn, options);
@@ -201,7 +217,13 @@ export function runInSpan<T>(name: string, fn: (span: Span) => T, options?: Inte
     ender.fail(error);
     throw error;
   }
+  if (result instanceof Promise && result.constructor === Promise) {
+    // A plain Promise: its settled copy comes back, so a rejection nobody handles is still
+    // reported as unhandled (Node's default crash, --unhandled-rejections), as without us.
+    return settleAlong(result, ender, ctx) as T;
+  }
   if (result instanceof Promise) {
+    // A subclass (an SDK's APIPromise) keeps its identity and methods: observed on the side.
     settleOnSide(result, ender, ctx);
     return result;
   }

@@ -409,7 +409,8 @@ export class TrailVerifier {
       this._findings.push({ kind: 'truncated', chainId, seq: 1, seqEnd: top + 1, location: entries[0].location, message: `${what} (up to seq ${top}), but the trail has no records of it` });
     }
     const only = this._options.traceIds;
-    if (only !== undefined && this._chains.size === 0 && anchorsByChain.size === 0) {
+    const selectedAnchors = [...anchorsByChain.values()].flat().filter((entry) => only === undefined || (entry.traceId !== undefined && only.has(entry.traceId)));
+    if (only !== undefined && this._chains.size === 0 && selectedAnchors.length === 0) {
       this._findings.push({ kind: 'missing', message: 'no audit records, checkpoints or root-span checkpoints of the selected run in the trail' });
     }
     if (this._tofuUsed) {

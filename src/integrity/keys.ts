@@ -145,8 +145,16 @@ function storedOrGeneratedKey(privatePath: string, options: ResolveSigningKeyOpt
   try {
     linkSync(temporary, privatePath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return storedKey(privatePath, options.keyId);
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return storedKey(privatePath, options.keyId);
+    // No hard links on this file system (FAT, some network mounts): an exclusive create instead.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    try {
+      writeFileSync(privatePath, readFileSync(temporary), { mode: 0o600, flag: 'wx' });
+    } catch (createError) {
+      if ((createError as NodeJS.ErrnoException).code === 'EEXIST') return storedKey(privatePath, options.keyId);
+      throw createError;
+    }
   } finally {
     unlinkSync(temporary);
   }

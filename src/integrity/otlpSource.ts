@@ -217,16 +217,21 @@ export function feedSpanCheckpoints(request: unknown, location: string, verifier
  */
 export async function verifyOtlpLocation(location: string, verifier: TrailVerifier): Promise<{ segments: JournalSegment[]; lines: number }> {
   const segments = (await listSegments(location)).filter((segment) => segment.signal !== 'metrics');
+  const lastLogs = segments.findLastIndex((segment) => segment.signal !== 'traces');
   let lines = 0;
   for (let index = 0; index < segments.length; index += 1) {
     const segment = segments[index];
-    const isLast = index === segments.length - 1;
+    // A journal's segments hold one signal each and are read as such (a line of a logs segment is
+    // verified whatever it starts with: readers decode it as logs); a single exported file holds
+    // lines of either signal.
+    const single = segment.sequence < 0;
+    const isLast = index === lastLogs;
     try {
       for await (const line of readSegmentLines(segment)) {
         lines += 1;
         const where = `${segment.name}:${line.line}`;
-        const head = line.text.slice(0, 40);
-        if (head.includes('"resourceSpans"')) {
+        const spansOnly = single ? line.text.slice(0, 40).includes('"resourceSpans"') && !line.text.includes('"resourceLogs"') : segment.signal === 'traces';
+        if (spansOnly) {
           if (!line.text.includes(ATTR_AUDIT_CHECKPOINT_SIGNATURE)) continue;
           try {
             feedSpanCheckpoints(JSON.parse(line.text), where, verifier);
@@ -235,7 +240,7 @@ export async function verifyOtlpLocation(location: string, verifier: TrailVerifi
           }
           continue;
         }
-        if (head.includes('"resourceMetrics"')) continue;
+        if (single && line.text.slice(0, 40).includes('"resourceMetrics"') && !line.text.includes('"resourceLogs"')) continue;
         if (line.text.length === 0 && line.terminated) {
           verifier.corruptLine(where, 'empty line');
           continue;
@@ -248,6 +253,7 @@ export async function verifyOtlpLocation(location: string, verifier: TrailVerifi
           continue;
         }
         try {
+          // Strict: a logs line that also carries other signals' fields is corrupt, not skipped.
           feedLogsRequest(request, where, verifier);
         } catch (error) {
           if (!(error instanceof StrictnessError)) throw error;

@@ -285,7 +285,9 @@ export class Journal {
         : undefined;
     this.adopter?.start();
     this.indexer =
-      (options.summaryIndex ?? true) && failure === undefined
+      // Only in the main directory: the CLI reads a process directory's summaries from the main
+      // directory's index (under other names), and builds them itself.
+      (options.summaryIndex ?? true) && failure === undefined && isMain
         ? new SegmentIndexer(directory, (message) => this.indexFailed(message))
         : undefined;
     // Segments left by earlier processes are closed: compress them in the background.
@@ -313,7 +315,7 @@ export class Journal {
         try {
           await stat(summaryFilePath(this.directory, baseName));
         } catch {
-          this.indexer?.request(segmentFileName(segment.signal, segment.seq, segment.compressed));
+          this.indexer?.request(segmentFileName(segment.signal, segment.seq, segment.compressed), true);
         }
       }
     } catch (error) {
@@ -397,8 +399,10 @@ export class Journal {
    * writes synchronously, per the durability mode, everything handed to the journal that is not
    * on disk yet — the queue and the uncommitted lines of a write in progress — to the segment being
    * written (or a new one). Lines of the write in progress are written again at the offset that
-   * write started from, byte for byte the same, so it does not matter whether it lands too. After
-   * this the journal takes no more records (they are dropped and counted). Never throws.
+   * write started from, byte for byte the same. A segment this process resumed is open in append
+   * mode, so if that asynchronous write still lands afterwards its lines can appear twice: readers
+   * remove such duplicates by record id (`audit.event.id`, `swarmtrail.record.id`, span ids).
+   * After this the journal takes no more records (they are dropped and counted). Never throws.
    */
   flushSync(): void {
     if (this.failure !== undefined) return;

@@ -16,7 +16,7 @@ import { readFileSync, readdirSync, rmSync, rmdirSync, statSync, unlinkSync } fr
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createNoopMeter, diag } from '@opentelemetry/api';
-import { readCursor } from './cursor.js';
+import { deadLetterSegmentsOf, readCursor } from './cursor.js';
 import { describeError } from './errors.js';
 import { JournalShipper } from './JournalShipper.js';
 import type { JournalShipperOptions } from './JournalShipper.js';
@@ -158,7 +158,8 @@ export function isFullyShipped(directory: string, shippedSignals: readonly strin
   const cursor = readCursor(directory);
   for (const segment of listSegmentsSync(directory)) {
     if (!shippedSignals.includes(segment.signal)) return false;
-    if (cursor.deadLetters.some((note) => note.signal === segment.signal && note.segment === segment.seq)) return false;
+    // The uncapped per-segment list (the notes are capped): a rejected line keeps its segment.
+    if (deadLetterSegmentsOf(cursor).some((entry) => entry.signal === segment.signal && entry.segment === segment.seq)) return false;
     const position = cursor.signals[segment.signal];
     if (position === undefined || segment.seq > position.segment) return false;
     if (segment.seq === position.segment && position.offset < contentSize(segment.path, segment.compressed)) return false;

@@ -79,9 +79,11 @@ export class SegmentIndexer {
   private broken = false;
   private nextId = 1;
   private readonly pending = new Set<number>();
+  /** Requests for segments other processes left (a backlog): shutdown does not wait for them. */
+  private readonly background = new Set<number>();
   private drained: Array<() => void> = [];
   /** Segments not yet handed to the worker. */
-  private waiting: string[] = [];
+  private waiting: { name: string; background: boolean }[] = [];
   private lastActivity = 0;
   private quietTimer: NodeJS.Timeout | undefined;
 
@@ -98,9 +100,9 @@ export class SegmentIndexer {
    * Asks for the summary of segment file `name` (in the journal directory), built once the journal
    * is quiet. Never throws.
    */
-  request(name: string): void {
+  request(name: string, background = false): void {
     if (this.broken) return;
-    this.waiting.push(name);
+    this.waiting.push({ name, background });
     if (this.waiting.length >= MAX_WAITING) this.dispatch();
     else this.armQuietTimer();
   }
@@ -125,14 +127,15 @@ export class SegmentIndexer {
   private dispatch(): void {
     const names = this.waiting;
     this.waiting = [];
-    for (const name of names) this.post(name);
+    for (const { name, background } of names) this.post(name, background);
   }
 
-  private post(name: string): void {
+  private post(name: string, background: boolean): void {
     const worker = this.start();
     if (worker === undefined) return;
     const id = this.nextId++;
     this.pending.add(id);
+    if (background) this.background.add(id);
     const request: SegmentIndexRequest = { kind: 'index', id, directory: this.directory, name };
     try {
       worker.postMessage(request);
@@ -155,12 +158,15 @@ export class SegmentIndexer {
     if (this.broken) return;
     clearTimeout(this.quietTimer);
     this.quietTimer = undefined;
+    // Only this process's own segments are worth waiting for; a backlog left by others is
+    // dropped (the CLI summarises those when it needs them), so a short-lived process exits fast.
+    this.waiting = this.waiting.filter((item) => !item.background);
     this.dispatch();
     const worker = this.worker;
     // Later requests are ignored.
     this.broken = true;
     if (worker === undefined) return;
-    if (this.pending.size > 0) {
+    if (this.ownPending() > 0) {
       // Keep the process alive while the last summaries are written, and no more resting.
       worker.ref();
       const finish: SegmentIndexerMessage = { kind: 'finish' };
@@ -173,13 +179,14 @@ export class SegmentIndexer {
         }),
       ]);
       clearTimeout(timer);
-      if (this.pending.size > 0) {
-        this.report(`${this.pending.size} segment(s) left unindexed at shutdown after ${timeoutMillis} ms; the CLI indexes them when it needs them`);
+      if (this.ownPending() > 0) {
+        this.report(`${this.ownPending()} segment(s) left unindexed at shutdown after ${timeoutMillis} ms; the CLI indexes them when it needs them`);
       }
     }
     this.worker = undefined;
     await worker.terminate().catch(() => undefined);
     this.pending.clear();
+    this.background.clear();
     this.wakeDrained();
   }
 
@@ -215,12 +222,18 @@ export class SegmentIndexer {
     this.report(message);
     void worker?.terminate().catch(() => undefined);
     this.pending.clear();
+    this.background.clear();
     this.wakeDrained();
+  }
+
+  private ownPending(): number {
+    return this.pending.size - this.background.size;
   }
 
   private settle(id: number): void {
     this.pending.delete(id);
-    if (this.pending.size === 0) this.wakeDrained();
+    this.background.delete(id);
+    if (this.ownPending() === 0) this.wakeDrained();
   }
 
   private wakeDrained(): void {

@@ -78,7 +78,7 @@ function breakStaleLock(directory: string, path: string): void {
   const owner = readLockOwner(moved);
   if (owner !== undefined && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
     try {
-      linkSync(moved, path);
+      linkOrCreate(moved, path);
     } catch (error) {
       diag.error(
         `swarmtrail journal: could not put back the live lock of process ${owner} in ${directory} ` +
@@ -105,6 +105,23 @@ function removeLeftovers(directory: string): void {
   }
 }
 
+/** File systems without hard links (FAT, exFAT, some SMB and FUSE mounts) answer link() with these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/**
+ * Puts `from`'s content at `to` unless `to` exists (EEXIST): by link(), so that the file is never
+ * seen empty; where the file system has no hard links, by an exclusive create and a write (a
+ * reader can then see it empty for a moment, which readLockOwner treats as unknown).
+ */
+function linkOrCreate(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    writeFileSync(to, readFileSync(from), { flag: 'wx', mode: 0o644 });
+  }
+}
+
 /**
  * Takes `<dir>/journal.lock` for this process. A lock left by a dead process is taken over.
  * Returns false when a live process holds it. Throws only for file-system errors.
@@ -116,7 +133,7 @@ export function acquireLock(directory: string): boolean {
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        linkSync(fresh, path);
+        linkOrCreate(fresh, path);
         removeLeftovers(directory);
         return true;
       } catch (error) {

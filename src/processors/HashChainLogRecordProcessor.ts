@@ -74,6 +74,9 @@ export interface HashChainLogRecordProcessorOptions extends IntegrityOptions {
   readonly loggerProvider?: LoggerProvider;
 }
 
+/** Idle chains restated per timer tick at most. */
+const MAX_IDLE_CHECKPOINTS_PER_TICK = 256;
+
 /** The event name of checkpoint records. */
 export const CHECKPOINT_EVENT_NAME = `audit.${AUDIT_EVENT_TYPE_CHECKPOINT}`;
 
@@ -345,9 +348,16 @@ export class HashChainLogRecordProcessor implements LogRecordProcessor {
       // Every open chain, idle or not (as CloudTrail delivers digests for hours without logs): a
       // checkpoint with nothing new restates the head with a fresh time, so an anchor or a reader
       // can tell a writer that was alive and had nothing to add from a trail whose tail is gone.
+      const idle: Chain[] = [];
       for (const chain of this._chains.values()) {
-        if (now - chain.lastCheckpointAt >= this._intervalMs * 0.9) this._schedule(chain, 'interval', false);
+        if (now - chain.lastCheckpointAt < this._intervalMs * 0.9) continue;
+        if (chain.sinceCheckpoint > 0) this._schedule(chain, 'interval', false);
+        else idle.push(chain);
       }
+      // Restating idle heads is bounded per tick (each costs a signature on the event loop); the
+      // longest-waiting go first, the rest on the next ticks.
+      idle.sort((a, b) => a.lastCheckpointAt - b.lastCheckpointAt);
+      for (const chain of idle.slice(0, MAX_IDLE_CHECKPOINTS_PER_TICK)) this._schedule(chain, 'interval', false);
       this._runScheduled();
     } catch (error) {
       reportFailure('integrity', 'timer checkpoint failed', error);

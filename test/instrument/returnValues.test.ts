@@ -38,13 +38,13 @@ class LazyApiPromise<T> extends Promise<T> {
 }
 
 describe('the value a wrapper returns', () => {
-  it('is the very promise the function returned, and the span ends when it settles', async () => {
+  it('is a promise settling as the function\'s plain Promise does, and the span ends when it settles', async () => {
     let inner: Promise<string> | undefined;
     const outer = withSpan('same-promise', () => {
       inner = sleep(20).then(() => 'done');
       return inner;
     });
-    expect(outer).toBe(inner);
+    expect(outer).toBeInstanceOf(Promise);
     expect((await h.collect()).spans).toHaveLength(0);
     expect(await outer).toBe('done');
     const { spans } = await h.collect();
@@ -81,6 +81,22 @@ describe('the value a wrapper returns', () => {
     expect(await foreign).toBe(5);
     const { spans } = await h.collect();
     expect(durationMs(spans[0])).toBeGreaterThanOrEqual(15);
+  });
+
+  it('leaves a rejection nobody handles unhandled, as it would be without the wrapper', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const error = new Error('fire and forget');
+      void withTool('background', () => sleep(1).then(() => Promise.reject(error)));
+      await sleep(30);
+      expect(unhandled).toEqual([error]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+    const { spans } = await h.collect();
+    expect(spans[0].status).toEqual({ code: SpanStatusCode.ERROR, message: 'fire and forget' });
   });
 
   it('does not raise an unhandled rejection of its own when the user handles theirs', async () => {

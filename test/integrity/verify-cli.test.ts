@@ -90,6 +90,32 @@ describe('swarmtrail verify', () => {
     expect(JSON.parse(unknown.stdout).findings).toEqual([expect.objectContaining({ kind: 'missing' })]);
   });
 
+  test('a logs line dressed as a traces line is verified (and corrupt), not skipped', async () => {
+    const { journal } = await localTrail();
+    const path = join(journal, 'logs-0000000001.jsonl');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    lines[0] = lines[0].replace(/^\{"resourceLogs"/, '{"resourceSpans":[],"resourceLogs"');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const result = await runVerifyCommand(['--dir', journal, '--public-key', join(base, 'keys'), '--json'], base);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'corrupt', location: 'logs-0000000001.jsonl:1', message: expect.stringContaining('resourceSpans') })]),
+    );
+  });
+
+  test('an unknown run fails even with an anchor of other runs; nothing verified without a pinned key is exit 3', async () => {
+    const anchor = join(base, 'anchors-other');
+    mkdirSync(anchor);
+    const { journal } = await localTrail({ anchor });
+    const pin = ['--public-key', join(base, 'keys')];
+    expect((await runVerifyCommand(['--dir', journal, '--run', 'ffff', '--anchor', anchor, ...pin], base)).code).toBe(1);
+    const empty = join(base, 'empty-journal');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'logs-0000000001.jsonl'), '');
+    expect((await runVerifyCommand(['--dir', empty], base)).code).toBe(3);
+    expect((await runVerifyCommand(['--dir', empty, ...pin], base)).code).toBe(0);
+  });
+
   test('--public-key pins the signer: a trail signed by another key fails', async () => {
     const trail = await makeTrail({ runs: 1, key: otherSigningKey() });
     const journal = join(base, 'other');

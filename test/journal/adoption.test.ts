@@ -3,9 +3,10 @@
  * main lock: recovery, shipping, and removal only once everything in it is acknowledged.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, test } from 'vitest';
 import { Journal } from '../../src/journal/Journal.js';
 import { temporaryDirectory } from './helpers.js';
 import { OtlpReceiver } from './receiver.js';
@@ -122,4 +123,20 @@ describe('adopting the directory of a gone process', () => {
       await journal.shutdown();
     }
   });
+});
+
+test('a process directory whose dead-letter notes were capped away is still not fully shipped', async () => {
+  const { isFullyShipped } = await import('../../src/journal/ProcessDirectoryAdopter.js');
+  const directory = mkdtempSync(join(tmpdir(), 'swarmtrail-deadletters-'));
+  try {
+    writeFileSync(join(directory, 'logs-0000000001.jsonl'), '{"resourceLogs":[]}\n');
+    const base = { version: 1, signals: { logs: { segment: 2, offset: 0 } }, deadLetters: [], updatedAt: new Date().toISOString() };
+    writeFileSync(join(directory, 'cursor.json'), JSON.stringify(base));
+    expect(isFullyShipped(directory, ['logs'])).toBe(true);
+    // The notes (capped at 1000) no longer name segment 1, but the uncapped per-segment list does.
+    writeFileSync(join(directory, 'cursor.json'), JSON.stringify({ ...base, deadLetterSegments: [{ signal: 'logs', segment: 1, records: 5, at: new Date().toISOString() }] }));
+    expect(isFullyShipped(directory, ['logs'])).toBe(false);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
