@@ -11,7 +11,7 @@
  *   taking over at once end with exactly one owner, and a fresh lock is never removed.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 
@@ -105,6 +105,14 @@ function removeLeftovers(directory: string): void {
   }
 }
 
+function isRecent(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs < 5000;
+  } catch {
+    return false;
+  }
+}
+
 /** File systems without hard links (FAT, exFAT, some SMB and FUSE mounts) answer link() with these. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
@@ -143,6 +151,9 @@ export function acquireLock(directory: string): boolean {
       if (owner === undefined) continue; // released in the meantime
       if (owner === process.pid) return true;
       if (owner > 0 && isProcessAlive(owner)) return false;
+      // An empty lock a few seconds old is being written (where there are no hard links, it is
+      // created empty first): its owner is alive. Only an older empty or garbled lock is stale.
+      if (owner === 0 && isRecent(path)) return false;
       breakStaleLock(directory, path);
     }
     return false;

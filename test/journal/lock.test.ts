@@ -4,7 +4,7 @@
  * removing a live process's lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { constants, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -136,6 +136,24 @@ describe('journal directory lock', () => {
       expect(seen.has('')).toBe(false);
     } finally {
       directory.remove();
+    }
+  });
+});
+
+describe('an empty lock (created without a hard link, or cut short)', () => {
+  it('counts as held while it is a few seconds old, and as stale after that', async () => {
+    const { acquireLock, readLockOwner } = await import('../../src/journal/lock.js');
+    const dir = temporaryDirectory();
+    try {
+      const lock = join(dir.path, 'journal.lock');
+      writeFileSync(lock, '');
+      expect(acquireLock(dir.path)).toBe(false);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      expect(acquireLock(dir.path)).toBe(true);
+      expect(readLockOwner(lock)).toBe(process.pid);
+    } finally {
+      dir.remove();
     }
   });
 });
