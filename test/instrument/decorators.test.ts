@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { spanShape, startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -43,6 +43,95 @@ describe('TC39 decorators', () => {
     expect(byName['chat claude-sonnet-4'].attributes['gen_ai.usage.output_tokens']).toBe(9);
     expect(byName['chat claude-sonnet-4'].parentSpanContext?.spanId).toBe(byName['invoke_agent researcher'].spanContext().spanId);
     expect(byName['helper-step'].attributes['error.type']).toBe('SyntaxError');
+    // The whole shapes: the decorated methods record what the wrappers record.
+    const names = ['invoke_workflow decorated-run', 'invoke_agent researcher', 'execute_tool search', 'chat claude-sonnet-4', 'helper-step'];
+    expect(names.map((name) => spanShape(byName[name]))).toMatchInlineSnapshot(`
+      [
+        {
+          "attributes": {
+            "gen_ai.operation.name": "invoke_workflow",
+            "gen_ai.workflow.name": "decorated-run",
+          },
+          "events": [],
+          "kind": 0,
+          "links": 0,
+          "name": "invoke_workflow decorated-run",
+          "status": {
+            "code": 0,
+          },
+        },
+        {
+          "attributes": {
+            "gen_ai.agent.id": "r-1",
+            "gen_ai.agent.name": "researcher",
+            "gen_ai.operation.name": "invoke_agent",
+          },
+          "events": [],
+          "kind": 0,
+          "links": 0,
+          "name": "invoke_agent researcher",
+          "status": {
+            "code": 0,
+          },
+        },
+        {
+          "attributes": {
+            "gen_ai.agent.name": "researcher",
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.call.arguments": "["otel",2]",
+            "gen_ai.tool.call.result": "["otel-0","otel-1"]",
+            "gen_ai.tool.name": "search",
+          },
+          "events": [],
+          "kind": 0,
+          "links": 0,
+          "name": "execute_tool search",
+          "status": {
+            "code": 0,
+          },
+        },
+        {
+          "attributes": {
+            "gen_ai.agent.name": "researcher",
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "anthropic",
+            "gen_ai.request.model": "claude-sonnet-4",
+            "gen_ai.response.id": "msg_1",
+            "gen_ai.usage.input_tokens": 3,
+            "gen_ai.usage.output_tokens": 9,
+          },
+          "events": [],
+          "kind": 2,
+          "links": 0,
+          "name": "chat claude-sonnet-4",
+          "status": {
+            "code": 0,
+          },
+        },
+        {
+          "attributes": {
+            "error.type": "SyntaxError",
+          },
+          "events": [
+            {
+              "attributes": [
+                "exception.type",
+                "exception.message",
+                "exception.stacktrace",
+              ],
+              "name": "exception",
+            },
+          ],
+          "kind": 0,
+          "links": 0,
+          "name": "helper-step",
+          "status": {
+            "code": 2,
+            "message": "bad input",
+          },
+        },
+      ]
+    `);
   });
 });
 
