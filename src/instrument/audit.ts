@@ -5,10 +5,12 @@ import {
   ATTR_AUDIT_OUTCOME,
   ATTR_AUDIT_RUN_ID,
   ATTR_GEN_AI_AGENT_ID,
+  ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_WORKFLOW_NAME,
+  ATTR_USER_ID,
   AUDIT_OUTCOME_FAILURE,
   AUDIT_OUTCOME_SUCCESS,
 } from '../semconv.js';
@@ -59,6 +61,8 @@ export function addScopeAttributes(attributes: Attributes, scope: AuditScope | u
   if (scope === undefined) return;
   if (scope.runId !== undefined) attributes[ATTR_AUDIT_RUN_ID] = scope.runId;
   if (scope.workflowName !== undefined) attributes[ATTR_GEN_AI_WORKFLOW_NAME] = scope.workflowName;
+  if (scope.conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = scope.conversationId;
+  if (scope.userId !== undefined) attributes[ATTR_USER_ID] = scope.userId;
   if (scope.agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = scope.agentName;
   if (scope.agentId !== undefined) attributes[ATTR_GEN_AI_AGENT_ID] = scope.agentId;
   if (scope.toolName !== undefined) attributes[ATTR_GEN_AI_TOOL_NAME] = scope.toolName;

@@ -4,6 +4,10 @@ import { context, createContextKey, type Context } from '@opentelemetry/api';
 export interface AuditScope {
   readonly runId?: string;
   readonly workflowName?: string;
+  /** `gen_ai.conversation.id` of the run, when it belongs to a conversation (a session). */
+  readonly conversationId?: string;
+  /** `user.id`: the end user the run acts for. */
+  readonly userId?: string;
   readonly agentName?: string;
   readonly agentId?: string;
   readonly toolName?: string;

@@ -54,6 +54,8 @@ export function withAgent<T>(agent: string | AgentSpec, fn: (span: Span) => T, o
       scope: (parent) => ({
         runId: parent?.runId,
         workflowName: parent?.workflowName,
+        conversationId: parent?.conversationId,
+        userId: parent?.userId,
         agentName: spec.name,
         agentId: spec.id,
       }),

@@ -3,6 +3,7 @@ import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_WORKFLOW_NAME,
+  ATTR_USER_ID,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW,
 } from '../semconv.js';
 import { reportFailure } from '../internal/failures.js';
@@ -21,8 +22,18 @@ export interface RunOptions {
   readonly attributes?: Attributes;
   /** Links, e.g. to the run that triggered this one. Default none. */
   readonly links?: Link[];
-  /** `gen_ai.conversation.id`, when the run belongs to a conversation. Default unset. */
+  /**
+   * `gen_ai.conversation.id`, when the run belongs to a conversation (a chat session). Set on the
+   * root span and on every audit record of the run, so one session's whole trail can be found in
+   * the audit log alone. Default unset.
+   */
   readonly conversationId?: string;
+  /**
+   * `user.id` (OTel semconv): the end user the run acts for, on the root span and on every audit
+   * record of the run. Use an opaque id: an email address here is redacted as personal data.
+   * Default unset.
+   */
+  readonly userId?: string;
 }
 
 /**
@@ -40,13 +51,16 @@ export function withRun<T>(name: string, fn: (run: RunHandle) => T, options?: Ru
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW,
       [ATTR_GEN_AI_WORKFLOW_NAME]: name,
     };
-    if (options?.conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = options.conversationId;
+    const conversationId = options?.conversationId;
+    const userId = options?.userId;
+    if (conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
+    if (userId !== undefined) attributes[ATTR_USER_ID] = userId;
     spanName = `${GEN_AI_OPERATION_NAME_VALUE_INVOKE_WORKFLOW} ${name}`;
     spanOptions = {
       root: true,
       attributes,
       links: options?.links,
-      scope: (_parent, span) => ({ runId: span.spanContext().traceId, workflowName: name }),
+      scope: (_parent, span) => ({ runId: span.spanContext().traceId, workflowName: name, conversationId, userId }),
     };
   } catch (failure) {
     reportFailure('instrument', 'withRun: unusable run name or options', failure);

@@ -73,6 +73,7 @@ const COPIED_KEYS = new Set([
   'gen_ai.system',
   ATTR_GEN_AI_WORKFLOW_NAME,
   'gen_ai.conversation.id',
+  'user.id',
   'gen_ai.data_source.id',
   'gen_ai.output.type',
   ATTR_ERROR_TYPE,

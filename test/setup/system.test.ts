@@ -116,6 +116,27 @@ describe('run and agent start records', () => {
   });
 });
 
+describe('session and user identity', () => {
+  it('go on every audit record of a run, so one session or one user can be found in the audit log alone', async () => {
+    const harness = started({ integrity: false, systemEvents: false, auditStartRecords: true });
+    await withRun(
+      'chat-turn',
+      () =>
+        withAgent('assistant', async () => {
+          await withTool('search', () => Promise.resolve('ok'));
+          audit.thought({ content: 'consider the sources' });
+        }),
+      { conversationId: 'conv-42', userId: 'user-7' },
+    );
+    const { spans, records } = await harness.collect();
+    expect(records.map((record) => record.attributes['audit.event.type'])).toEqual(['run.start', 'agent.start', 'tool.end', 'thought', 'agent.end', 'run.end']);
+    for (const record of records) {
+      expect(record.attributes, String(record.attributes['audit.event.type'])).toMatchObject({ 'gen_ai.conversation.id': 'conv-42', 'user.id': 'user-7' });
+    }
+    expect(spans.find((span) => span.name === 'invoke_workflow chat-turn')!.attributes).toMatchObject({ 'gen_ai.conversation.id': 'conv-42', 'user.id': 'user-7' });
+  });
+});
+
 describe('process metrics', () => {
   it('export the process CPU time by mode and its resident memory', async () => {
     const harness = started({ integrity: false });
