@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Link } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -184,14 +184,19 @@ async function main(): Promise<void> {
       ? `local journal ${destination.directory}`
       : destination.kind === 'otlp'
         ? `OTLP ${destination.protocol} ${destination.endpoints.traces.replace(/\/v1\/traces$/, '')}${destination.spool === undefined ? '' : ` (spooled in ${destination.spool})`}`
-        : 'the exporters added in code';
+        : handle.enabled
+          ? 'the exporters added in code'
+          : 'nothing (the SDK is disabled: OTEL_SDK_DISABLED)';
   const types = [...counts.byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `${type}=${n}`).join(', ');
   console.log(`swarmtrail demo: run ${runId} (research-report) finished`);
   console.log(`  recorded: ${counts.spans} spans, ${counts.records} audit records (${types})`);
   console.log(`  report:   ${join(outputDir, 'report.md')}`);
   console.log(`  trail:    ${where}`);
-  if (destination.kind === 'journal') {
-    console.log(`  inspect:  npx swarmtrail runs    |    npx swarmtrail show ${runId.slice(0, 8)}`);
+  const journal = destination.kind === 'journal' ? destination.directory : destination.kind === 'otlp' ? destination.spool : undefined;
+  if (journal !== undefined) {
+    // The CLI finds the default journal by itself; anywhere else it needs --dir.
+    const dir = resolve(journal) === resolve('.swarmtrail/journal') ? '' : ` --dir ${relative(process.cwd(), journal) || '.'}`;
+    console.log(`  inspect:  npx swarmtrail runs${dir}    |    npx swarmtrail show ${runId.slice(0, 8)}${dir}`);
   }
 }
 

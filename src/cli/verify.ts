@@ -143,6 +143,7 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
     anchors: anchorEntries,
     anchorScope: runs ?? (lokiUrl === undefined ? 'all' : 'none'),
     allowOpen: values['allow-open'] === true,
+    allowUnchained: values['allow-unchained'] === true,
     ...(runs === undefined ? {} : { traceIds: runs }),
   });
   if (note !== undefined) verifier.warn(note);
@@ -229,6 +230,8 @@ Options:
                                 keys embedded in checkpoints (trust on first use, with a warning)
       --anchor <path>           external anchor file or directory of checkpoints (repeatable)
       --allow-open              a chain without a final checkpoint is a warning, not a failure
+      --allow-unchained         audit records written with integrity off (development, minimal
+                                presets) are counted in a warning, not each a failure
       --metrics-endpoint <url>  push swarmtrail.verify.failures to this OTLP/HTTP endpoint
 
 Examples:
@@ -247,6 +250,7 @@ Examples:
     'public-key': { type: 'string', multiple: true },
     anchor: { type: 'string', multiple: true },
     'allow-open': { type: 'boolean' },
+    'allow-unchained': { type: 'boolean' },
     'metrics-endpoint': { type: 'string' },
   },
   run,

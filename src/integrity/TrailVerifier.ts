@@ -143,6 +143,12 @@ export interface TrailVerifierOptions {
   readonly anchorScope?: 'all' | 'none' | RunSelection;
   /** Chains without a final checkpoint are a warning instead of a `truncated` failure. Default false. */
   readonly allowOpen?: boolean;
+  /**
+   * Audit records without chain attributes (written with integrity off, e.g. the `development`
+   * or `minimal` preset) are counted in a warning instead of each being an `unchained` failure.
+   * They are then simply not verified. Default false.
+   */
+  readonly allowUnchained?: boolean;
   /** Only records of these runs (trace ids) are verified; others are skipped. Default: all. */
   readonly traceIds?: RunSelection;
 }
@@ -272,6 +278,7 @@ export class TrailVerifier {
   private _recordsRead = 0;
   private _tofuUsed = false;
   private readonly _extraAnchors: AnchorEntry[] = [];
+  private _unchained = 0;
 
   constructor(options: TrailVerifierOptions) {
     this._options = options;
@@ -314,7 +321,8 @@ export class TrailVerifier {
     const type = attributes[ATTR_AUDIT_EVENT_TYPE];
     if (chainId === undefined) {
       if (type !== undefined) {
-        this._findings.push({ kind: 'unchained', location: record.location, message: `audit record (type ${type}) without ${ATTR_AUDIT_CHAIN_ID}` });
+        if (this._options.allowUnchained === true) this._unchained += 1;
+        else this._findings.push({ kind: 'unchained', location: record.location, message: `audit record (type ${type}) without ${ATTR_AUDIT_CHAIN_ID}` });
       }
       return;
     }
@@ -412,6 +420,9 @@ export class TrailVerifier {
     const selectedAnchors = [...anchorsByChain.values()].flat().filter((entry) => only === undefined || (entry.traceId !== undefined && only.has(entry.traceId)));
     if (only !== undefined && this._chains.size === 0 && selectedAnchors.length === 0) {
       this._findings.push({ kind: 'missing', message: 'no audit records, checkpoints or root-span checkpoints of the selected run in the trail' });
+    }
+    if (this._unchained > 0) {
+      this._warnings.push(`${this._unchained} audit record(s) without chain attributes (written with integrity off) were not verified`);
     }
     if (this._tofuUsed) {
       this._warnings.push('no trusted public key given: checkpoint signatures were checked against the keys embedded in the checkpoints (trust on first use); pass --public-key to pin the signer');

@@ -217,7 +217,13 @@ export function feedSpanCheckpoints(request: unknown, location: string, verifier
  */
 export async function verifyOtlpLocation(location: string, verifier: TrailVerifier): Promise<{ segments: JournalSegment[]; lines: number }> {
   const segments = (await listSegments(location)).filter((segment) => segment.signal !== 'metrics');
-  const lastLogs = segments.findLastIndex((segment) => segment.signal !== 'traces');
+  // A torn last line is tolerated in the newest logs segment of each directory (the main one and
+  // each process directory: every writer has its own newest segment).
+  const directoryOf = (name: string): string => (name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '');
+  const newestLogs = new Map<string, number>();
+  segments.forEach((segment, index) => {
+    if (segment.signal !== 'traces') newestLogs.set(directoryOf(segment.name), index);
+  });
   let lines = 0;
   for (let index = 0; index < segments.length; index += 1) {
     const segment = segments[index];
@@ -225,7 +231,7 @@ export async function verifyOtlpLocation(location: string, verifier: TrailVerifi
     // verified whatever it starts with: readers decode it as logs); a single exported file holds
     // lines of either signal.
     const single = segment.sequence < 0;
-    const isLast = index === lastLogs;
+    const isLast = newestLogs.get(directoryOf(segment.name)) === index;
     try {
       for await (const line of readSegmentLines(segment)) {
         lines += 1;

@@ -122,7 +122,8 @@ export function kinds(report: VerificationReport): Set<string> {
 
 /** A changed copy of an OTLP/JSON AnyValue or scalar field, same type. */
 export function mutateValue(value: OtlpJson): OtlpJson {
-  if (typeof value === 'number') return value + 1;
+  // A different double at any magnitude (x + 1 is x itself beyond 2^53).
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value + 1 : value * 1.5;
   if (typeof value === 'boolean') return !value;
   if (typeof value === 'string') {
     if (/^[0-9]+$/.test(value)) return String(BigInt(value) + 1n);

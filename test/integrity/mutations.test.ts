@@ -178,6 +178,10 @@ describe('structural edits', () => {
     const copy = entries.map(clone);
     copy[index].record.attributes = copy[index].record.attributes.filter((kv: OtlpJson) => !kv.key.startsWith('audit.chain.') && kv.key !== 'audit.record.hash');
     expect([...kinds(verifyEntries(copy, { trustedKeys: trusted }))].sort()).toEqual(['missing', 'unchained']);
+    // Allowing unchained records (a journal shared with integrity-off runs) still finds the gap.
+    const allowed = verifyEntries(copy, { trustedKeys: trusted, allowUnchained: true });
+    expect([...kinds(allowed)]).toEqual(['missing']);
+    expect(allowed.warnings.join('\n')).toContain('1 audit record(s) without chain attributes');
   });
 });
 

@@ -72,7 +72,9 @@ export async function makeTrail(options: TrailOptions = {}): Promise<Trail> {
       emitAudit(toolContext, i % 2 === 0 ? 'tool.end' : 'decision', {
         'gen_ai.tool.name': 'search',
         'gen_ai.agent.name': `agent-${i % 3}`,
-        'audit.duration': 0.25 + i,
+        // Durations jq prints in exponent form and ECMAScript in decimal (0.000093072) or with
+        // another exponent (1.5e-7), so the by-hand recipe is checked against both.
+        'audit.duration': [0.25, 0.000093072, 1.5e-7, 3.75][i % 4],
         'audit.attempt': i,
         'swarmtrail.redacted.kinds': ['email'],
         'audit.approved': i % 3 === 0,

@@ -116,6 +116,19 @@ describe('swarmtrail verify', () => {
     expect((await runVerifyCommand(['--dir', empty, ...pin], base)).code).toBe(0);
   });
 
+  test("a torn last line of the main directory's newest segment is a warning even when process directories follow it", async () => {
+    const { journal } = await localTrail();
+    mkdirSync(join(journal, 'process-999'));
+    writeFileSync(join(journal, 'process-999', 'logs-0000000001.jsonl'), '');
+    const path = join(journal, 'logs-0000000001.jsonl');
+    writeFileSync(path, `${readFileSync(path, 'utf8')}{"resourceLogs":[{"reso`);
+    const result = await runVerifyCommand(['--dir', journal, '--public-key', join(base, 'keys'), '--json'], base);
+    const report = JSON.parse(result.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.warnings.join('\n')).toContain('torn last line');
+    expect(result.code).toBe(0);
+  });
+
   test('--public-key pins the signer: a trail signed by another key fails', async () => {
     const trail = await makeTrail({ runs: 1, key: otherSigningKey() });
     const journal = join(base, 'other');
