@@ -1,26 +1,22 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- untyped callers are the point */
-import { context, diag, DiagLogLevel, SpanStatusCode, trace, type DiagLogger } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { audit, withAgent, withLLM, withRun, withSpan, withTool } from '../../src/index.js';
 import { resetInstrumentationCaches } from '../../src/instrument/caches.js';
+import { collectingDiagLogger } from '../helpers/diag.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-let said: string[] = [];
-const diagLogger: DiagLogger = {
-  error: (message) => said.push(message),
-  warn: (message) => said.push(message),
-  info: () => {},
-  debug: () => {},
-  verbose: () => {},
-};
+const collected = collectingDiagLogger();
+const diagLogger = collected.logger;
+const said = collected.messages;
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
-  said = [];
+  said.length = 0;
 });
 
 class ProcessorFailure extends Error {}

@@ -1,25 +1,21 @@
-import { diag, DiagLogLevel, logs, SpanStatusCode, trace, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, logs, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { audit, start, withAgent, withLLM, withRun, withSpan, withTool } from '../../src/index.js';
 import { configureInstrumentation } from '../../src/instrument/config.js';
 import { readCaptureContent, readEnvironment } from '../../src/setup/environment.js';
+import { collectingDiagLogger } from '../helpers/diag.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-let said: string[] = [];
-const diagLogger: DiagLogger = {
-  error: (message) => said.push(message),
-  warn: (message) => said.push(message),
-  info: () => {},
-  debug: () => {},
-  verbose: () => {},
-};
+const collected = collectingDiagLogger();
+const diagLogger = collected.logger;
+const said = collected.messages;
 
 let h: Harness | undefined;
 afterEach(async () => {
   configureInstrumentation({ disabled: false });
   await h?.stop();
   h = undefined;
-  said = [];
+  said.length = 0;
 });
 
 const CAPTURE = 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';

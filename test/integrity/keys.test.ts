@@ -11,6 +11,7 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { afterEach, expect, test } from 'vitest';
 import { resolveSigningKey } from '../../src/integrity/keys.js';
 import { audit, start } from '../../src/index.js';
+import { collectingDiagLogger } from '../helpers/diag.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -51,11 +52,7 @@ test('processes generating the key together in a fresh directory all end up with
 }, 60_000);
 
 test('an unwritable key directory gives a key for this process only, with an error through diag; start() does not throw', async () => {
-  const messages: string[] = [];
-  const keep = (message: string): void => {
-    messages.push(message);
-  };
-  const logger = { error: keep, warn: keep, info: keep, debug: keep, verbose: keep };
+  const { logger, messages } = collectingDiagLogger(true);
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   const blocker = join(tempDir(), 'a-file');
   writeFileSync(blocker, 'not a directory');

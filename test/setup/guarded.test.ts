@@ -1,8 +1,8 @@
-import type { DiagLogger } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, expect, it } from 'vitest';
 import { audit, withSpan, withTool } from '../../src/index.js';
+import { collectingDiagLogger } from '../helpers/diag.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness | undefined;
@@ -16,11 +16,7 @@ const boom = (): never => {
 };
 
 it("a user's throwing processors reach neither the user's code nor the exporters after them", async () => {
-  const messages: string[] = [];
-  const keep = (message: string): void => {
-    messages.push(message);
-  };
-  const diagLogger: DiagLogger = { error: keep, warn: keep, info: keep, debug: keep, verbose: keep };
+  const { logger: diagLogger, messages } = collectingDiagLogger(true);
   const spanProcessor: SpanProcessor = { onStart: boom, onEnding: boom, onEnd: boom, forceFlush: () => Promise.reject(new Error('flush boom')), shutdown: () => Promise.resolve() };
   const logRecordProcessor: LogRecordProcessor = { onEmit: boom, forceFlush: () => Promise.resolve(), shutdown: () => Promise.reject(new Error('shutdown boom')) };
   h = startHarness({ spanProcessors: [spanProcessor], logRecordProcessors: [logRecordProcessor], diagLogger, journal: false });

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { audit, start, withAgent, withRun, withTool } from '../../src/index.js';
 import { readEnvironment } from '../../src/setup/environment.js';
+import { collectingDiagLogger } from '../helpers/diag.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 const harnesses: Harness[] = [];
@@ -33,14 +34,6 @@ class KeepingLogRecordExporter implements LogRecordExporter {
   }
 }
 
-/** A diag logger that keeps its messages. */
-function collectingDiagLogger(): { logger: DiagLogger; messages: string[] } {
-  const messages: string[] = [];
-  const keep = (message: string): void => {
-    messages.push(message);
-  };
-  return { logger: { error: keep, warn: keep, info: keep, debug: keep, verbose: keep }, messages };
-}
 
 function byType(records: ReadableLogRecord[], type: string): ReadableLogRecord[] {
   return records.filter((record) => record.attributes['audit.event.type'] === type);
@@ -177,7 +170,7 @@ describe('presets', () => {
   });
 
   it('compliance fsyncs every record, redacts IP addresses and checkpoints every 100 records', async () => {
-    const diagnostics = collectingDiagLogger();
+    const diagnostics = collectingDiagLogger(true);
     const harness = started({ preset: 'compliance', captureContent: true, diagLogger: diagnostics.logger });
     await toolCallWithSecretArgs();
     for (let i = 0; i < 120; i += 1) audit.decision({ summary: `step ${i}` });
@@ -223,7 +216,7 @@ describe('presets', () => {
     expect(() => start({ preset: 'fast' as never, handleExitSignals: false, env: {} })).toThrow(
       "swarmtrail start(): preset must be one of production, development, compliance, minimal, got \"fast\"",
     );
-    const diagnostics = collectingDiagLogger();
+    const diagnostics = collectingDiagLogger(true);
     diag.setLogger(diagnostics.logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
     expect(readEnvironment({ SWARMTRAIL_PRESET: 'fast' }).preset).toBeUndefined();
     expect(diagnostics.messages.join('\n')).toContain('ignoring SWARMTRAIL_PRESET="fast"');
