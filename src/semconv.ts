@@ -137,6 +137,11 @@ export const ATTR_AUDIT_RUN_ID = 'audit.run.id';
 /** Duration of the span an audit span-end record summarises, in seconds. */
 export const ATTR_AUDIT_DURATION = 'audit.duration';
 export const ATTR_AUDIT_SPAN_NAME = 'audit.span.name';
+/**
+ * String: the span id of the span's parent, on span start and end records, so that the audit log
+ * alone rebuilds a run's tree (where traces are not kept).
+ */
+export const ATTR_AUDIT_SPAN_PARENT_ID = 'audit.span.parent_id';
 
 export const AUDIT_OUTCOME_SUCCESS = 'success';
 export const AUDIT_OUTCOME_FAILURE = 'failure';

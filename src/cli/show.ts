@@ -6,6 +6,7 @@ import { eventDetail, eventToJson } from './events.js';
 import { formatCount, formatDuration, isoTime, oneLine, statusText, visibleLength } from './format.js';
 import type { CliCommand, ParsedArguments } from './main.js';
 import { runToJson } from './runs.js';
+import { ATTR_AUDIT_SPAN_NAME, ATTR_AUDIT_SPAN_PARENT_ID } from '../semconv.js';
 
 interface SpanNode {
   readonly span: JournalSpan;
@@ -55,6 +56,51 @@ export async function loadTrace(journal: OpenJournal, traceId: string, reader: J
   spans.sort((a, b) => a.startMs - b.startMs);
   events.sort((a, b) => a.timeMs - b.timeMs);
   return { traceId, spans, events };
+}
+
+/** A span's label from its span-end record, for records that do not name the span (older writers). */
+function auditSpanLabel(event: AuditEvent): string {
+  const kind = classifyAuditType(event.type);
+  const model = event.attributes['gen_ai.request.model'];
+  const name =
+    kind === 'tool' ? `tool ${event.tool ?? ''}` : kind === 'agent' ? `agent ${event.agent ?? ''}` : kind === 'workflow' ? `run ${event.workflow ?? ''}` : `llm ${typeof model === 'string' ? model : ''}`;
+  return `${name.trim()} (${event.type})`;
+}
+
+/**
+ * The spans of a run rebuilt from its span-end audit records (where traces were not kept): each
+ * record names its span (its span id), the span's parent (`audit.span.parent_id`), name, outcome
+ * and duration.
+ */
+export function spansFromAuditRecords(trace: LoadedTrace): JournalSpan[] {
+  const spans: JournalSpan[] = [];
+  for (const event of trace.events) {
+    if (classifyAuditType(event.type) === undefined || event.spanId === undefined) continue;
+    const end = event.timeMs;
+    const start = end - (event.durationSeconds ?? 0) * 1000;
+    const parent = event.attributes[ATTR_AUDIT_SPAN_PARENT_ID];
+    const name = event.attributes[ATTR_AUDIT_SPAN_NAME] ?? auditSpanLabel(event);
+    spans.push({
+      signal: 'traces',
+      traceId: trace.traceId,
+      spanId: event.spanId,
+      parentSpanId: typeof parent === 'string' ? parent : undefined,
+      name: typeof name === 'string' ? name : auditSpanLabel(event),
+      kind: event.type === 'llm.end' ? 3 : 1,
+      startTimeUnixNano: '',
+      endTimeUnixNano: '',
+      startMs: start,
+      endMs: end,
+      statusCode: event.outcome === 'failure' ? 2 : 0,
+      statusMessage: undefined,
+      attributes: event.attributes,
+      events: [],
+      resource: event.resource,
+      scope: { name: '' },
+      location: event.location,
+    });
+  }
+  return spans.sort((a, b) => a.startMs - b.startMs);
 }
 
 function buildTree(trace: LoadedTrace, allEvents: boolean): { roots: SpanNode[]; loose: AuditEvent[] } {
@@ -142,11 +188,13 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
   const traces = mergeTraces(journal.summaries);
   const traceId = resolveTraceId(traces, prefix);
   const reader = new JournalReader(journal.location, { onSkippedLine: context.onSkippedLine });
-  const trace = await loadTrace(journal, traceId, reader);
-  if (trace.spans.length === 0 && trace.events.length === 0) throw new CliError(`run ${traceId} has no readable records`);
+  const loaded = await loadTrace(journal, traceId, reader);
+  if (loaded.spans.length === 0 && loaded.events.length === 0) throw new CliError(`run ${traceId} has no readable records`);
+  const fromAudit = loaded.spans.length === 0;
+  const trace = fromAudit ? { ...loaded, spans: spansFromAuditRecords(loaded) } : loaded;
   const summary = toRunSummary(traceId, traces.get(traceId)!);
   const allEvents = args.values['all-events'] === true;
-  const { roots, loose } = buildTree(trace, allEvents || trace.spans.length === 0);
+  const { roots, loose } = buildTree(trace, allEvents);
   if (context.options.json) {
     await context.json({
       runId: traceId,
@@ -237,7 +285,7 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
   };
   roots.forEach((root) => walk(root, '', ''));
   for (const event of loose) lines.push(eventLine(event, ''));
-  if (trace.spans.length === 0) lines.sort((a, b) => a.offset - b.offset);
+  if (trace.spans.length === 0) lines.sort((a, b) => a.offset - b.offset); // nothing to nest
   const leftWidth = Math.min(MAX_LEFT_WIDTH, lines.reduce((max, line) => Math.max(max, visibleLength(line.left)), 12));
   const fit = (text: string): string => {
     const cut = truncateVisible(text, leftWidth);
@@ -249,7 +297,7 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
       `${fit(line.left)}  ${p.dim(('+' + formatDuration(line.offset)).padStart(9))}  ${line.duration.padStart(9)}  ${line.status}${' '.repeat(Math.max(0, 6 - visibleLength(line.status)))}  ${line.bar}`.trimEnd(),
     );
   }
-  if (trace.spans.length === 0) out.push('', p.dim('(no spans in the journal for this run: shown from its audit records)'));
+  if (fromAudit) out.push('', p.dim('(no spans in the journal for this run: rebuilt from its audit records)'));
   await context.out(`${out.join('\n')}\n`);
   return EXIT_OK;
 }

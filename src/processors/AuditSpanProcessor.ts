@@ -21,6 +21,7 @@ import {
   ATTR_AUDIT_OUTCOME,
   ATTR_AUDIT_RUN_ID,
   ATTR_AUDIT_SPAN_NAME,
+  ATTR_AUDIT_SPAN_PARENT_ID,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -148,6 +149,8 @@ function recordAttributes(span: ReadableSpan | Span, type: string, scope: AuditS
   attributes[ATTR_AUDIT_EVENT_ID] = uuidV7();
   attributes[ATTR_AUDIT_OUTCOME] = outcome;
   attributes[ATTR_AUDIT_SPAN_NAME] = span.name;
+  const parent = span.parentSpanContext?.spanId;
+  if (parent !== undefined) attributes[ATTR_AUDIT_SPAN_PARENT_ID] = parent;
   return attributes;
 }
 

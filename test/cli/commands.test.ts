@@ -145,7 +145,7 @@ describe('show', () => {
       tool label (tool.end)         +200ms      500ms  ok        █████
       llm small-model (llm.end)     +800ms      1.00s  ok              ██████████
 
-      (no spans in the journal for this run: shown from its audit records)
+      (no spans in the journal for this run: rebuilt from its audit records)
       "
     `);
   });

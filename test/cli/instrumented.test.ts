@@ -103,6 +103,12 @@ test('a run made with the swarmtrail API reads back through the CLI, from spans 
   expect(Math.abs(durationMs - fromSpans[0].durationMs)).toBeLessThan(1);
   const auditShow = await cli(['show', runId, '--dir', dir.path]);
   expect(auditShow.code).toBe(0);
-  expect(auditShow.stdout).toContain('tool fetch (tool.end)');
+  expect(auditShow.stdout).toContain('execute_tool fetch');
   expect(auditShow.stdout).toContain('decision');
+  expect(auditShow.stdout).toContain('rebuilt from its audit records');
+  // The same tree as from the spans: each record names its span's parent.
+  const rebuilt = JSON.parse((await cli(['show', runId.slice(0, 8), '--json', '--dir', dir.path])).stdout);
+  type Node = { name: string; status: string; children: Node[]; events: { type: string }[] };
+  const shape = (node: Node): unknown => ({ name: node.name, status: node.status, events: node.events.map((e) => e.type), children: node.children.map(shape) });
+  expect(rebuilt.spans.map(shape)).toEqual(shown.spans.map(shape));
 });

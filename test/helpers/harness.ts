@@ -77,7 +77,7 @@ export function spanShape(span: ReadableSpan) {
   };
 }
 
-const VOLATILE = new Set(['audit.event.id', 'audit.duration', 'audit.run.id']);
+const VOLATILE = new Set(['audit.event.id', 'audit.duration', 'audit.run.id', 'audit.span.parent_id']);
 
 /** A stable view of a log record: event id, duration and run id replaced by their types. */
 export function recordShape(record: ReadableLogRecord) {
