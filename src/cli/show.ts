@@ -273,9 +273,11 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
       bar: status === 'error' ? p.red(bar(span.startMs, span.endMs)) : p.cyan(bar(span.startMs, span.endMs)),
     });
     const childPrefix = prefixText + (connector === '' ? '' : connector === '└─ ' ? '   ' : '│  ');
+    // On equal milliseconds an event of this span (its start record, a decision) comes before
+    // a child that starts then.
     const items: Array<{ time: number; node?: SpanNode; event?: AuditEvent }> = [
-      ...node.children.map((child) => ({ time: child.span.startMs, node: child })),
       ...node.events.map((event) => ({ time: event.timeMs, event })),
+      ...node.children.map((child) => ({ time: child.span.startMs, node: child })),
     ].sort((a, b) => a.time - b.time);
     items.forEach((item, i) => {
       const last = i === items.length - 1;
