@@ -58,13 +58,18 @@ export async function loadTrace(journal: OpenJournal, traceId: string, reader: J
   return { traceId, spans, events };
 }
 
-/** A span's label from its span-end record, for records that do not name the span (older writers). */
-function auditSpanLabel(event: AuditEvent): string {
+/** What a span-end record is about (`tool search`, `agent planner`, `llm gpt-4o`), from its fields. */
+function auditSpanSubject(event: AuditEvent): string {
   const kind = classifyAuditType(event.type);
   const model = event.attributes['gen_ai.request.model'];
   const name =
     kind === 'tool' ? `tool ${event.tool ?? ''}` : kind === 'agent' ? `agent ${event.agent ?? ''}` : kind === 'workflow' ? `run ${event.workflow ?? ''}` : `llm ${typeof model === 'string' ? model : ''}`;
-  return `${name.trim()} (${event.type})`;
+  return name.trim();
+}
+
+/** A span's label from its span-end record, for records that do not name the span (older writers). */
+function auditSpanLabel(event: AuditEvent): string {
+  return `${auditSpanSubject(event)} (${event.type})`;
 }
 
 /**
@@ -242,9 +247,8 @@ async function run(context: CommandContext, args: ParsedArguments): Promise<numb
       const end = event.timeMs;
       const start = end - (event.durationSeconds ?? 0) * 1000;
       const failed = event.outcome === 'failure';
-      const name = kind === 'tool' ? `tool ${event.tool ?? ''}` : kind === 'agent' ? `agent ${event.agent ?? ''}` : kind === 'workflow' ? `run ${event.workflow ?? ''}` : `llm ${typeof event.attributes['gen_ai.request.model'] === 'string' ? event.attributes['gen_ai.request.model'] : ''}`;
       return {
-        left: `${indent}${p.bold(name.trim())} ${p.dim(`(${event.type})`)}`,
+        left: `${indent}${p.bold(auditSpanSubject(event))} ${p.dim(`(${event.type})`)}`,
         offset: start - t0,
         duration: formatDuration(end - start),
         status: statusText(failed ? 'error' : 'ok', p),

@@ -307,14 +307,17 @@ export class TrailVerifier {
 
   /** A checkpoint found outside the chain, e.g. on a run's root span, checked like an anchor entry. */
   addAnchor(entry: AnchorEntry): void {
+    if (this._selected(entry.traceId)) this._extraAnchors.push(entry);
+  }
+
+  /** Whether a record or checkpoint of trace `traceId` is in the runs verified (`traceIds`). */
+  private _selected(traceId: string | undefined): boolean {
     const only = this._options.traceIds;
-    if (only !== undefined && (entry.traceId === undefined || !only.has(entry.traceId))) return;
-    this._extraAnchors.push(entry);
+    return only === undefined || (traceId !== undefined && only.has(traceId));
   }
 
   add(record: TrailRecord): void {
-    const only = this._options.traceIds;
-    if (only !== undefined && (record.projection.trace_id === undefined || !only.has(record.projection.trace_id))) return;
+    if (!this._selected(record.projection.trace_id)) return;
     this._recordsRead += 1;
     const attributes = record.projection.attributes;
     const chainId = attributes[ATTR_AUDIT_CHAIN_ID];
@@ -416,9 +419,8 @@ export class TrailVerifier {
       const what = entries.every((entry) => entry.origin === 'span') ? "the run's root span holds a checkpoint of this chain" : 'anchored chain';
       this._findings.push({ kind: 'truncated', chainId, seq: 1, seqEnd: top + 1, location: entries[0].location, message: `${what} (up to seq ${top}), but the trail has no records of it` });
     }
-    const only = this._options.traceIds;
-    const selectedAnchors = [...anchorsByChain.values()].flat().filter((entry) => only === undefined || (entry.traceId !== undefined && only.has(entry.traceId)));
-    if (only !== undefined && this._chains.size === 0 && selectedAnchors.length === 0) {
+    const selectedAnchors = [...anchorsByChain.values()].flat().filter((entry) => this._selected(entry.traceId));
+    if (this._options.traceIds !== undefined && this._chains.size === 0 && selectedAnchors.length === 0) {
       this._findings.push({ kind: 'missing', message: 'no audit records, checkpoints or root-span checkpoints of the selected run in the trail' });
     }
     if (this._unchained > 0) {

@@ -3,9 +3,10 @@
  * local key) and loading the public keys a verifier trusts.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
+import { linkOrCreate } from '../internal/linkOrCreate.js';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -143,18 +144,10 @@ function storedOrGeneratedKey(privatePath: string, options: ResolveSigningKeyOpt
   const temporary = `${privatePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(temporary, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
   try {
-    linkSync(temporary, privatePath);
+    linkOrCreate(temporary, privatePath, 0o600);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return storedKey(privatePath, options.keyId);
-    // No hard links on this file system (FAT, some network mounts): an exclusive create instead.
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
-    try {
-      writeFileSync(privatePath, readFileSync(temporary), { mode: 0o600, flag: 'wx' });
-    } catch (createError) {
-      if ((createError as NodeJS.ErrnoException).code === 'EEXIST') return storedKey(privatePath, options.keyId);
-      throw createError;
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return storedKey(privatePath, options.keyId);
+    throw error;
   } finally {
     unlinkSync(temporary);
   }

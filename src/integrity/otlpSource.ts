@@ -236,7 +236,8 @@ export async function verifyOtlpLocation(location: string, verifier: TrailVerifi
       for await (const line of readSegmentLines(segment)) {
         lines += 1;
         const where = `${segment.name}:${line.line}`;
-        const spansOnly = single ? line.text.slice(0, 40).includes('"resourceSpans"') && !line.text.includes('"resourceLogs"') : segment.signal === 'traces';
+        const head = line.text.slice(0, 40);
+        const spansOnly = single ? head.includes('"resourceSpans"') && !line.text.includes('"resourceLogs"') : segment.signal === 'traces';
         if (spansOnly) {
           if (!line.text.includes(ATTR_AUDIT_CHECKPOINT_SIGNATURE)) continue;
           try {
@@ -246,7 +247,7 @@ export async function verifyOtlpLocation(location: string, verifier: TrailVerifi
           }
           continue;
         }
-        if (single && line.text.slice(0, 40).includes('"resourceMetrics"') && !line.text.includes('"resourceLogs"')) continue;
+        if (single && head.includes('"resourceMetrics"') && !line.text.includes('"resourceLogs"')) continue;
         if (line.text.length === 0 && line.terminated) {
           verifier.corruptLine(where, 'empty line');
           continue;

@@ -11,9 +11,12 @@
  *   taking over at once end with exactly one owner, and a fresh lock is never removed.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
+import { linkOrCreate } from '../internal/linkOrCreate.js';
+
+const LOCK_MODE = 0o644;
 
 export const LOCK_FILE_NAME = 'journal.lock';
 /** Private files of lock takers: `journal.lock.<pid>-<random>.(new|stale)`. */
@@ -78,7 +81,7 @@ function breakStaleLock(directory: string, path: string): void {
   const owner = readLockOwner(moved);
   if (owner !== undefined && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
     try {
-      linkOrCreate(moved, path);
+      linkOrCreate(moved, path, LOCK_MODE);
     } catch (error) {
       diag.error(
         `swarmtrail journal: could not put back the live lock of process ${owner} in ${directory} ` +
@@ -113,23 +116,6 @@ function isRecent(path: string): boolean {
   }
 }
 
-/** File systems without hard links (FAT, exFAT, some SMB and FUSE mounts) answer link() with these. */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
-
-/**
- * Puts `from`'s content at `to` unless `to` exists (EEXIST): by link(), so that the file is never
- * seen empty; where the file system has no hard links, by an exclusive create and a write (a
- * reader can then see it empty for a moment, which readLockOwner treats as unknown).
- */
-function linkOrCreate(from: string, to: string): void {
-  try {
-    linkSync(from, to);
-  } catch (error) {
-    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    writeFileSync(to, readFileSync(from), { flag: 'wx', mode: 0o644 });
-  }
-}
-
 /**
  * Takes `<dir>/journal.lock` for this process. A lock left by a dead process is taken over.
  * Returns false when a live process holds it. Throws only for file-system errors.
@@ -137,11 +123,11 @@ function linkOrCreate(from: string, to: string): void {
 export function acquireLock(directory: string): boolean {
   const path = join(directory, LOCK_FILE_NAME);
   const fresh = privateName(directory, 'new');
-  writeFileSync(fresh, String(process.pid), { flag: 'wx', mode: 0o644 });
+  writeFileSync(fresh, String(process.pid), { flag: 'wx', mode: LOCK_MODE });
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        linkOrCreate(fresh, path);
+        linkOrCreate(fresh, path, LOCK_MODE);
         removeLeftovers(directory);
         return true;
       } catch (error) {

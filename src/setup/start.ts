@@ -283,6 +283,8 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   for (const exporter of options.logRecordExporters ?? []) logProcessors.push(new BatchLogRecordProcessor({ exporter }));
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   hashChain?.setLoggerProvider(loggerProvider);
+  // swarmtrail's own records (span records, system events) come from this instance's logger.
+  const ownLogger = loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION);
 
   const spanProcessors: SpanProcessor[] = [];
   if (redactor !== undefined) spanProcessors.push(new RedactingSpanProcessor({ redactor, meter }));
@@ -290,7 +292,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   if (auditSpanRecords) {
     spanProcessors.push(
       new AuditSpanProcessor({
-        logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION),
+        logger: ownLogger,
         startRecords: options.auditStartRecords ?? true,
         sealRun:
           hashChain === undefined
@@ -354,7 +356,7 @@ export function start(options: StartOptions = {}): SwarmtrailHandle {
   ];
   const emitSystemStop =
     (options.systemEvents ?? true)
-      ? emitSystemStart({ logger: loggerProvider.getLogger(INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION), preset: presetName, components })
+      ? emitSystemStart({ logger: ownLogger, preset: presetName, components })
       : undefined;
 
   let stopping: Promise<void> | undefined;

@@ -25,6 +25,8 @@ function tempDir(): string {
 }
 
 const keysModule = fileURLToPath(new URL('../../src/integrity/keys.ts', import.meta.url));
+/** Resolves the sources' `.js` imports to their `.ts` files in child processes. */
+const tsLoader = fileURLToPath(new URL('../journal/fixtures/ts-loader.mjs', import.meta.url));
 
 /** A child process that resolves the key in `directory` and prints its public key (or the error). */
 function resolveInChild(directory: string): Promise<string> {
@@ -32,7 +34,7 @@ function resolveInChild(directory: string): Promise<string> {
 try { process.stdout.write(resolveSigningKey({ keyDirectory: ${JSON.stringify(directory)} }).publicKeyHex); }
 catch (error) { process.stdout.write('THREW ' + error.message); }`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['--import', tsLoader, '--input-type=module', '--no-warnings', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.once('error', reject);
