@@ -1,5 +1,5 @@
 /**
- * The Redactor: the redaction policy compiled once into one combined pattern pass, applied to
+ * The Redactor: the redaction policy compiled once into one detector pass, applied to
  * strings, structured values (objects, arrays, JSON held in strings) and attribute maps.
  * It never echoes any part of what it matched, and fails closed: a value it cannot inspect
  * (too long, too deep, too many values, or a detector error) is replaced whole and counted.
@@ -16,9 +16,8 @@ import {
   NON_SECRET_KEYS,
   SECRET_KEY_NAME_RULES,
   WEAK_KEY_NAME_PATTERN,
-  type Detector,
-  type DetectorSection,
 } from './detectors.js';
+import { DetectorScan, type DetectorMatch } from './DetectorScan.js';
 import {
   CLEAN_VALUE_MAX_LENGTH,
   DEFAULT_CLEAN_VALUE_CACHE,
@@ -32,7 +31,7 @@ import {
 } from './RedactionOptions.js';
 import { CleanValueCache } from './CleanValueCache.js';
 import { locateJson, decodeJsonString, type JsonNode } from './jsonText.js';
-import { KEYED_RULES, scanKeyed } from './keyed.js';
+import { KEY_SEPARATOR_SOURCE, KEYED_RULES, scanKeyedAt, type KeyedMatch } from './keyed.js';
 import { isHighEntropySecret } from './validators.js';
 
 /** Where redacted values came from: `traces`, `logs`, `metrics`, `resource` or `value`. */
@@ -79,12 +78,6 @@ export class RedactionReport {
 
 const EMPTY_COUNTS: ReadonlyMap<string, number> = new Map();
 
-interface CompiledDetector {
-  readonly detector: Detector;
-  /** Index of the group wrapping the whole detector in the combined pattern. */
-  readonly group: number;
-}
-
 type KeyDecision =
   | { readonly action: 'inspect' }
   | { readonly action: 'keep' }
@@ -102,8 +95,6 @@ const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const UUID_VALUE = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 /** Percent-encoding layers decoded at most (`%252540` is three). */
 const MAX_PERCENT_LAYERS = 3;
-/** Up to this length, text is scanned with the pattern without groups (see `_text`). */
-const SHORT_TEXT_LENGTH = 4096;
 
 /** A JSON number that is an integer: read as a BigInt, so its digits stay exact. */
 const INTEGER = /^-?\d+$/;
@@ -131,17 +122,7 @@ export class Redactor {
   readonly recordKinds: boolean;
   /** Whether the strict preset is active (free-text log bodies replaced whole). */
   readonly strict: boolean;
-  private readonly _combined: RegExp;
-  /**
-   * The same pattern for the scan, without capturing groups except those of `keep` detectors:
-   * the engine sets up the registers of every group on each call, and there are dozens.
-   */
-  private readonly _scan: RegExp;
-  /** The same pattern, sticky and with match indices: re-run at a match to locate its groups. */
-  private readonly _combinedWithIndices: RegExp;
-  /** The same pattern without the global flag, to find the specific kind of a keyed value. */
-  private readonly _specific: RegExp;
-  private readonly _compiled: readonly CompiledDetector[];
+  private readonly _detectors: DetectorScan;
   private readonly _userPatterns: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }>;
   private readonly _allowStrings: ReadonlySet<string>;
   private readonly _allowPatterns: readonly RegExp[];
@@ -201,16 +182,7 @@ export class Redactor {
     const detectors = BUILT_IN_DETECTORS.filter(
       (detector) => this._detectPersonalData || detector.category !== 'personal',
     ).concat(detectIpAddresses ? IP_ADDRESS_DETECTORS : []);
-    const { source, compiled } = compileDetectors(detectors);
-    this._compiled = compiled;
-    this._combined = new RegExp(source, 'g');
-    const keepGroups = new Set(compiled.filter((entry) => entry.detector.category === 'keep').map((entry) => entry.group));
-    this._scan = new RegExp(withoutCaptures(source, keepGroups), 'g');
-    if (new RegExp(`${this._scan.source}|`).exec('')!.length - 1 !== keepGroups.size) {
-      throw new Error('redaction: the scan pattern must keep exactly the groups of keep detectors');
-    }
-    this._combinedWithIndices = new RegExp(source, 'yd');
-    this._specific = new RegExp(source);
+    this._detectors = new DetectorScan(detectors, KEY_SEPARATOR_SOURCE);
     this._userPatterns = (options.patterns ?? []).map((entry) => compileUserPattern(entry));
     const allowStrings = new Set<string>();
     const allowPatterns: RegExp[] = [];
@@ -573,39 +545,67 @@ export class Redactor {
     return result;
   }
 
-  /** The text pass: the combined pattern, then email addresses, then user patterns. */
+  /** The text pass: the detectors, then secrets by key, email addresses and user patterns. */
   private _text(value: string, report: RedactionReport): string {
     let text = value;
-    // Short values (most attribute values) are scanned with the pattern without the detectors'
-    // groups, cheaper on every call: at a match, the pattern with groups, run from the same
-    // position, matches there with the same alternative and tells which detector it is. `keep`
-    // detectors keep their groups in the scan, so a kept match (a long base64 image) is skipped
-    // without being matched twice. Long text, with few calls per byte, is scanned with the pattern
-    // with groups directly, which spares the second run at each match.
-    const combined = this._combined;
-    const scan = text.length <= SHORT_TEXT_LENGTH ? this._scan : combined;
+    const detectors = this._detectors;
+    const scan = detectors.scan;
+    // Separators a key rule may precede, found by the scan (texts without one skip the key pass),
+    // as positions in the text after this pass's replacements.
+    let separators: number[] | undefined;
+    let separatorsBefore: number[] | undefined;
     scan.lastIndex = 0;
     let found = scan.exec(text);
     if (found !== null) {
       let output = '';
       let copied = 0;
       while (found !== null) {
-        const match = scan === combined ? found : locate(combined, found, text);
-        if (match !== KEPT) {
-          const next = this._replaceMatch(match, text, report);
+        const index = found.index;
+        let located: DetectorMatch | undefined;
+        if (found[1] !== undefined) {
+          (separators ??= []).push(index + output.length - copied);
+          (separatorsBefore ??= []).push(index);
+          located = detectors.at(text, index);
+          if (located === undefined) {
+            scan.lastIndex = index + 1;
+            found = scan.exec(text);
+            continue;
+          }
+        } else if (found.length > 2 && hasGroup(found)) {
+          scan.lastIndex = Math.max(index + found[0].length, index + 1); // a kept match
+          found = scan.exec(text);
+          continue;
+        } else {
+          located = detectors.at(text, index);
+          // The scan and the detectors disagreeing is a bug: the caller fails closed.
+          if (located === undefined) throw new Error('redaction: the scan and the detectors disagree');
+        }
+        const end = Math.max(index + located.match[0].length, index + 1);
+        if (located.detector.category === 'keep') {
+          scan.lastIndex = end;
+        } else {
+          const next = this._replaceMatch(located, text, report);
           if (next === undefined) {
-            scan.lastIndex = found.index + 1;
-          } else if (next !== null) {
-            output += text.slice(copied, next.start) + next.replacement;
-            copied = next.end;
+            scan.lastIndex = index + 1;
+          } else {
+            if (next !== null) {
+              // Separators inside the replaced text are gone.
+              while (separatorsBefore !== undefined && separatorsBefore.length > 0 && separatorsBefore[separatorsBefore.length - 1] >= next.start) {
+                separatorsBefore.pop();
+                separators!.pop();
+              }
+              output += text.slice(copied, next.start) + next.replacement;
+              copied = next.end;
+            }
+            scan.lastIndex = end;
           }
         }
-        if (found[0].length === 0) scan.lastIndex++;
         found = scan.exec(text);
       }
       if (copied > 0) text = output + text.slice(copied);
     }
-    text = this._keyed(text, report);
+    if (separators === undefined) this._sawRuleKey = false;
+    else text = this._keyed(text, separators, report);
     if (this._detectPersonalData && text.includes('@')) text = this._emails(text, report);
     for (const { name, pattern } of this._userPatterns) {
       pattern.lastIndex = 0;
@@ -621,35 +621,22 @@ export class Redactor {
    * `null` when kept, else the range to replace and its replacement.
    */
   private _replaceMatch(
-    match: RegExpExecArray,
+    { detector, match }: DetectorMatch,
     text: string,
     report: RedactionReport,
   ): { start: number; end: number; replacement: string } | null | undefined {
-    let found: CompiledDetector | undefined;
-    for (const entry of this._compiled) {
-      if (match[entry.group] !== undefined) {
-        found = entry;
-        break;
-      }
-    }
-    if (found === undefined) return undefined;
-    const { detector, group } = found;
-    if (detector.category === 'keep') return null;
     let start = match.index;
     let end = start + match[0].length;
     if (detector.secretGroups > 0) {
       let chosen = -1;
-      for (let index = group + 1; index <= group + detector.secretGroups; index++) {
+      for (let index = 1; index <= detector.secretGroups; index++) {
         if (match[index] !== undefined) {
           chosen = index;
           break;
         }
       }
       if (chosen === -1) return undefined;
-      // Indices come from a sticky re-run at the match: cheaper than the `d` flag on every scan.
-      const located = this._combinedWithIndices;
-      located.lastIndex = match.index;
-      const indices = located.exec(text)?.indices?.[chosen];
+      const indices = match.indices?.[chosen];
       if (indices === undefined) return undefined;
       start = indices[0];
       end = indices[1];
@@ -681,26 +668,24 @@ export class Redactor {
 
   /** For a value found by its key: the kind of a token detector matching inside it, if any. */
   private _specificKind(secret: string, fallback: string): string {
-    const match = this._specific.exec(secret);
-    if (match === null) return fallback;
-    for (const { detector, group } of this._compiled) {
-      if (match[group] === undefined) continue;
-      return detector.category === 'credential' && detector.secretGroups === 0 ? detector.kind : fallback;
-    }
-    return fallback;
+    const located = this._detectors.first(secret);
+    if (located === undefined) return fallback;
+    const { detector } = located;
+    return detector.category === 'credential' && detector.secretGroups === 0 ? detector.kind : fallback;
   }
 
   /** Secrets found by their key (`password=…`, `Authorization: …`), after the token pass. */
-  private _keyed(text: string, report: RedactionReport): string {
+  private _keyed(text: string, separators: readonly number[], report: RedactionReport): string {
     let output = '';
     let copied = 0;
-    this._sawRuleKey = scanKeyed(text, KEYED_RULES, (match) => {
+    const found = (match: KeyedMatch): void => {
       const secret = text.slice(match.start, match.end);
       if (this._isAllowed(secret)) return;
       const kind = match.kind === 'secret_assignment' || match.kind === 'high_entropy_secret' ? this._specificKind(secret, match.kind) : match.kind;
       output += text.slice(copied, match.start) + this.replacement(kind, secret, report);
       copied = match.end;
-    });
+    };
+    this._sawRuleKey = scanKeyedAt(text, separators, KEYED_RULES, found);
     return copied === 0 ? text : output + text.slice(copied);
   }
 
@@ -762,171 +747,10 @@ export class Redactor {
   }
 }
 
-/** Gates tried once per position before the detectors of a section (each pattern implies its gate). */
-const IDENTIFIER_GATE = '(?<![A-Za-z0-9])';
-const SECTION_GATES: Readonly<Record<DetectorSection, string>> = {
-  word: '\\b',
-  identifier: IDENTIFIER_GATE,
-  digit: '(?=[+(]|\\d{3}|\\d{1,2}\\.)(?<![A-Za-z0-9_.])',
-  anywhere: '',
-};
-const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'digit', 'anywhere'];
-
-/**
- * Compiles the detectors into one pattern. Detectors are grouped by where a match can start
- * (their section gate is tested once per position) and, for word starts, by first character
- * (one look-ahead per group), so the engine tries few alternatives at each position. A tie at
- * one position goes to the earlier section, then the earlier detector.
- */
-function compileDetectors(detectors: readonly Detector[]): { source: string; compiled: CompiledDetector[] } {
-  const compiled: CompiledDetector[] = [];
-  const sections: string[] = [];
-  let group = 1;
-  const emit = (detector: Detector): string => {
-    const groups = new RegExp(`${detector.pattern}|`).exec('')!.length - 1;
-    if (groups !== detector.secretGroups) {
-      throw new Error(`detector ${detector.kind} declares ${detector.secretGroups} groups but has ${groups}`);
-    }
-    compiled.push({ detector, group });
-    group += 1 + detector.secretGroups;
-    return `(${detector.pattern})`;
-  };
-  for (const section of SECTION_ORDER) {
-    const members = detectors.filter((detector) => detector.section === section);
-    if (members.length === 0) continue;
-    let body: string;
-    if (section === 'word') {
-      for (const detector of members) {
-        if (!detector.pattern.startsWith('\\b')) throw new Error(`detector ${detector.kind} is in the word section but does not start with \\b`);
-      }
-      body = dispatch(members, 2, 0, emit, '\\b');
-      const firsts = members.map((detector) => detector.first ?? firstCharacter(detector.pattern.slice(2)));
-      if (firsts.every((first) => first !== undefined)) {
-        const union = firsts.map((first) => (first.startsWith('[') ? first.slice(1, -1) : first)).join('');
-        body = `(?=[${union}])(?:${body})`;
-      }
-    } else if (section === 'identifier') {
-      body = dispatch(members, 1, 0, emit, IDENTIFIER_GATE, IDENTIFIER_GATE);
-    } else {
-      body = members.map(emit).join('|');
-    }
-    sections.push(section === 'identifier' ? body : `${SECTION_GATES[section]}(?:${body})`);
-  }
-  return { source: sections.length === 0 ? '(?!)' : sections.join('|'), compiled };
-}
-
-/**
- * Groups detectors by the literal characters their pattern starts with (after `\\b`), one
- * look-ahead per group and up to `levels` characters deep, keeping the original order inside a
- * group: at a position the engine then tries only the detectors that can start there.
- */
-function dispatch(
-  members: readonly Detector[],
-  levels: number,
-  depth: number,
-  emit: (detector: Detector) => string,
-  gate: string,
-  innerGate = '',
-): string {
-  const byFirst = new Map<string, Detector[]>();
-  const order: string[] = [];
-  for (const detector of members) {
-    const rest = detector.pattern.startsWith(gate) ? detector.pattern.slice(gate.length) : undefined;
-    const prefix =
-      depth === 0 ? (detector.first ?? (rest === undefined ? undefined : firstCharacter(rest))) : rest === undefined ? undefined : literalPrefix(rest, depth + 1);
-    const key = prefix ?? `#${order.length}`;
-    if (!byFirst.has(key)) {
-      byFirst.set(key, []);
-      order.push(key);
-    }
-    byFirst.get(key)!.push(detector);
-  }
-  const groups: string[] = [];
-  for (const key of order) {
-    const group = byFirst.get(key)!;
-    if (key.startsWith('#')) {
-      groups.push(group.map(emit).join('|'));
-    } else if (group.length > 2 && depth + 1 < levels && !key.startsWith('[') && !key.startsWith('\\')) {
-      groups.push(`(?=${key})(?:${dispatch(group, levels, depth + 1, emit, gate)})`);
-    } else {
-      groups.push(`(?=${key})${innerGate}(?:${group.map(emit).join('|')})`);
-    }
-  }
-  return groups.join('|');
-}
-
-/** The first `length` characters of a source when they are all plain letters or digits. */
-function literalPrefix(source: string, length: number): string | undefined {
-  const prefix = source.slice(0, length);
-  if (prefix.length !== length || !/^[A-Za-z0-9]+$/.test(prefix)) return undefined;
-  if (/^[?*{]/.test(source.slice(length))) return undefined;
-  return prefix;
-}
-
-/** The first character (literal, escape or class) a pattern source must start with, if simple. */
-function firstCharacter(source: string): string | undefined {
-  const head = source[0];
-  if (head === undefined) return undefined;
-  if (head === '[') {
-    const end = source.indexOf(']', 1);
-    return end > 1 ? source.slice(0, end + 1) : undefined;
-  }
-  if (head === '\\') return /^\\[dw]/.test(source) ? source.slice(0, 2) : undefined;
-  if (!/[A-Za-z0-9]/.test(head)) return undefined;
-  if (/^[?*{]/.test(source.slice(1))) return undefined;
-  return head;
-}
-
-/**
- * The same pattern source with its capturing groups made non-capturing, except the groups
- * numbered in `keep` (escapes and character classes are skipped; look-arounds are left as they
- * are; named groups are counted and kept).
- */
-function withoutCaptures(source: string, keep: ReadonlySet<number>): string {
-  let result = '';
-  let inClass = false;
-  let group = 0;
-  for (let index = 0; index < source.length; index++) {
-    const character = source[index];
-    if (character === '\\') {
-      result += source.slice(index, index + 2);
-      index++;
-      continue;
-    }
-    if (inClass) {
-      if (character === ']') inClass = false;
-    } else if (character === '[') {
-      inClass = true;
-    } else if (character === '(' && source[index + 1] !== '?') {
-      group++;
-      if (!keep.has(group)) {
-        result += '(?:';
-        continue;
-      }
-    } else if (character === '(' && source[index + 2] === '<' && source[index + 3] !== '=' && source[index + 3] !== '!') {
-      group++;
-    }
-    result += character;
-  }
-  return result;
-}
-
-/** Returned by `locate` for a match of a `keep` detector. */
-const KEPT: unique symbol = Symbol('kept');
-
-/**
- * For a match of the scan: `KEPT` when it is one of a `keep` detector (the only groups the scan
- * has), else the same match by the pattern with groups. Should the two ever disagree, it throws:
- * the caller then fails closed (the value is replaced whole).
- */
-function locate(combined: RegExp, found: RegExpExecArray, text: string): RegExpExecArray | typeof KEPT {
-  for (let index = 1; index < found.length; index++) if (found[index] !== undefined) return KEPT;
-  combined.lastIndex = found.index;
-  const match = combined.exec(text);
-  if (match === null || match.index !== found.index || match[0].length !== found[0].length) {
-    throw new Error('redaction: the scan and the pattern with groups disagree');
-  }
-  return match;
+/** Whether a group of a scan match (other than the key separator's) participated. */
+function hasGroup(found: RegExpExecArray): boolean {
+  for (let index = 2; index < found.length; index++) if (found[index] !== undefined) return true;
+  return false;
 }
 
 /** Two arrays with the same items (an attribute array whose redaction changed nothing). */

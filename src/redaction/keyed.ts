@@ -101,10 +101,31 @@ export const KEYED_RULES: readonly KeyedRule[] = [
 /** Any key one of the rules could match: tested first, so most keys cost one test. */
 const ANY_RULE_KEY = /(?:key|token|secret|passwd|password|passphrase|pwd|authorization|cookies?|sid|session|session_?id|sig|signature|auth|salt|cert|dsn|hmac|nonce|credentials?)$/;
 
-/** Last three letters (lower-cased, packed) of every key ANY_RULE_KEY accepts: a cheap first check. */
-const RULE_KEY_ENDINGS: ReadonlySet<number> = new Set(
-  ['key', 'ken', 'ret', 'swd', 'ord', 'ase', 'pwd', 'ion', 'kie', 'ies', 'sid', '_id', 'nid', 'sig', 'ure', 'uth', 'alt', 'ert', 'dsn', 'mac', 'nce', 'ial', 'als'].map(pack),
-);
+/** Last three letters of every key ANY_RULE_KEY accepts: a cheap first check. */
+const RULE_KEY_ENDING_LIST: readonly string[] = ['key', 'ken', 'ret', 'swd', 'ord', 'ase', 'pwd', 'ion', 'kie', 'ies', 'sid', '_id', 'nid', 'sig', 'ure', 'uth', 'alt', 'ert', 'dsn', 'mac', 'nce', 'ial', 'als'];
+
+/** The same endings, lower-cased and packed as `matchAt` reads them. */
+const RULE_KEY_ENDINGS: ReadonlySet<number> = new Set(RULE_KEY_ENDING_LIST.map(pack));
+
+/**
+ * Pattern source matching (without capturing groups) each separator `matchAt` may find a rule key
+ * before: a `:` or `=` after one of the endings (as `| 32` lower-cases them), closing quotes or
+ * backslashes, then blanks. The Redactor's detector scan finds these in the same pass as the
+ * detectors, so the separators of most texts are never visited one by one.
+ */
+export const KEY_SEPARATOR_SOURCE = `[:=](?<=(?:${keyEndingAlternatives()})["'\\\\]*[ \\t]*[:=])`;
+
+/** The endings as case-insensitive alternatives grouped by last letter (a look-behind reads it first). */
+function keyEndingAlternatives(): string {
+  const letter = (character: string): string => (character === '_' ? '[_\\x7f]' : `[${character.toUpperCase()}${character}]`);
+  const byLast = new Map<string, string[]>();
+  for (const ending of RULE_KEY_ENDING_LIST) {
+    const heads = byLast.get(ending[2]) ?? [];
+    heads.push([...ending.slice(0, 2)].map(letter).join(''));
+    byLast.set(ending[2], heads);
+  }
+  return [...byLast].map(([last, heads]) => `(?:${heads.join('|')})${letter(last)}`).join('|');
+}
 
 /** Three characters, lower-cased the cheap way (`| 32`), packed into one number. */
 function pack(ending: string): number {
@@ -131,26 +152,30 @@ function isLetter(code: number): boolean {
 }
 
 /**
- * Calls `found` for each keyed secret in `text`, in order, without overlaps. Returns whether any
- * key a rule could match was seen (even when its value was not a secret).
+ * Calls `found` for each keyed secret in `text`, in order, without overlaps, visiting only
+ * `separators`: ascending positions in `text` that include every match of KEY_SEPARATOR_SOURCE
+ * (at other `:` and `=` no rule key can end). Returns whether any key a rule could match was seen
+ * (even when its value was not a secret).
  */
-export function scanKeyed(text: string, rules: readonly KeyedRule[], found: (match: KeyedMatch) => void): boolean {
+export function scanKeyedAt(
+  text: string,
+  separators: readonly number[],
+  rules: readonly KeyedRule[],
+  found: (match: KeyedMatch) => void,
+): boolean {
   let sawRuleKey = false;
-  let colon = text.indexOf(':');
-  let equals = text.indexOf('=');
-  while (colon !== -1 || equals !== -1) {
-    const position = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals);
-    let resume = position + 1;
+  let resume = 0;
+  for (let index = 0; index < separators.length; index++) {
+    const position = separators[index];
+    if (position < resume) continue;
     const match = matchAt(text, position, rules);
     if (match !== NOT_A_RULE_KEY) sawRuleKey = true;
     if (match !== undefined && match !== NOT_A_RULE_KEY) {
       found(match);
-      resume = Math.max(resume, match.end);
+      resume = match.end;
     }
-    if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume);
-    if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume);
   }
-  longText = undefined; // not kept alive after the scan
+  longText = undefined;
   return sawRuleKey;
 }
 

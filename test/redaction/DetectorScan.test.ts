@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { DetectorScan, firstCharacters } from '../../src/redaction/DetectorScan.js';
+import { Redactor } from '../../src/redaction/Redactor.js';
+import { BUILT_IN_DETECTORS, IP_ADDRESS_DETECTORS, type Detector } from '../../src/redaction/detectors.js';
+import { KEY_SEPARATOR_SOURCE, KEYED_RULES, scanKeyedAt, type KeyedMatch } from '../../src/redaction/keyed.js';
+import { generateCorpus, mixedText } from './corpus.js';
+
+const DETECTORS: readonly Detector[] = [...BUILT_IN_DETECTORS, ...IP_ADDRESS_DETECTORS];
+
+/** Texts with every kind of secret and look-alike in them: the corpus, one sample a line, and mixed text. */
+function texts(): string[] {
+  const corpus = generateCorpus({ seed: 11 });
+  return [
+    ...corpus.positives.map((sample) => sample.text),
+    ...corpus.negatives.map((sample) => sample.text),
+    mixedText(256 * 1024, 3),
+  ];
+}
+
+/**
+ * The detectors as one alternation with a group each, tried in order at each position: what the
+ * Redactor compiled before the scan and the per-character dispatch (the reference they must equal).
+ */
+function referenceMatches(detectors: readonly Detector[], text: string): Array<[index: number, kind: string, length: number]> {
+  const gates: Record<string, string> = {
+    word: '',
+    identifier: '(?<![A-Za-z0-9])',
+    digit: '(?=[+(]|\\d{3}|\\d{1,2}\\.)(?<![A-Za-z0-9_.])',
+    anywhere: '',
+  };
+  const order = ['word', 'identifier', 'digit', 'anywhere'];
+  const sorted = order.flatMap((section) => detectors.filter((detector) => detector.section === section));
+  const sticky = sorted.map((detector) => new RegExp(gates[detector.section] + detector.pattern, 'y'));
+  const found: Array<[number, string, number]> = [];
+  for (let index = 0; index < text.length; index++) {
+    for (let entry = 0; entry < sorted.length; entry++) {
+      sticky[entry].lastIndex = index;
+      const match = sticky[entry].exec(text);
+      if (match === null) continue;
+      found.push([index, sorted[entry].kind, match[0].length]);
+      index += Math.max(match[0].length, 1) - 1;
+      break;
+    }
+  }
+  return found;
+}
+
+function scanMatches(scan: DetectorScan, text: string): Array<[number, string, number]> {
+  const found: Array<[number, string, number]> = [];
+  const pattern = scan.scan;
+  pattern.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(text)) !== null) {
+    const located = scan.at(text, match.index);
+    if (located === undefined) {
+      // Only a key separator may be where no detector matches.
+      expect(match[1]).toBeDefined();
+      pattern.lastIndex = match.index + 1;
+      continue;
+    }
+    found.push([match.index, located.detector.kind, located.match[0].length]);
+    pattern.lastIndex = match.index + Math.max(located.match[0].length, 1);
+  }
+  return found;
+}
+
+describe('DetectorScan', () => {
+  it('finds the same matches, of the same detectors, as the detectors tried one by one at every position', () => {
+    for (const detectors of [BUILT_IN_DETECTORS, DETECTORS]) {
+      const scan = new DetectorScan(detectors, KEY_SEPARATOR_SOURCE);
+      let total = 0;
+      for (const text of texts()) {
+        const expected = referenceMatches(detectors, text);
+        expect(scanMatches(scan, text)).toEqual(expected);
+        total += expected.length;
+      }
+      expect(total).toBeGreaterThan(2000);
+    }
+  });
+
+  it('lists every character a match of each detector starts with', () => {
+    const corpus = texts().join('\n');
+    for (const detector of DETECTORS) {
+      const first = firstCharacters(detector.pattern);
+      const pattern = new RegExp(detector.pattern, 'g');
+      for (const match of corpus.matchAll(pattern)) {
+        const code = match[0].charCodeAt(0);
+        expect(code < 128 ? first.ascii[code] === 1 : first.other, `${detector.kind} at ${JSON.stringify(match[0].slice(0, 12))}`).toBe(true);
+      }
+    }
+  });
+
+  it('reads first characters through look-arounds, optional parts, groups and classes', () => {
+    const chars = (source: string): string => {
+      const first = firstCharacters(source);
+      let listed = '';
+      for (let code = 0; code < 128; code++) if (first.ascii[code] === 1) listed += String.fromCharCode(code);
+      return listed + (first.other ? '+other' : '');
+    };
+    expect(chars('\\bsk-')).toBe('s');
+    expect(chars('(?<![\\w.])(?:\\+\\d|\\(\\d{3}\\)|[2-4]x)')).toBe('(+234');
+    expect(chars('a?b*c')).toBe('abc');
+    expect(chars('(?:x{0,2}|y)z')).toBe('xyz');
+    expect(chars('[^a]')).toHaveLength(128 + '+other'.length);
+    expect(chars('\\s')).toBe('\t\n\u000b\f\r +other');
+    expect(() => firstCharacters('(abc')).toThrow();
+  });
+
+  it('visits every separator a key rule can follow (the key pass on the scan positions equals the pass on all of them)', () => {
+    const separator = new RegExp(KEY_SEPARATOR_SOURCE, 'g');
+    let keyed = 0;
+    for (const text of texts()) {
+      const all: number[] = [];
+      for (let index = 0; index < text.length; index++) if (text[index] === ':' || text[index] === '=') all.push(index);
+      const candidates = [...text.matchAll(separator)].map((match) => match.index);
+      const everywhere: KeyedMatch[] = [];
+      const sawEverywhere = scanKeyedAt(text, all, KEYED_RULES, (match) => everywhere.push(match));
+      const atCandidates: KeyedMatch[] = [];
+      const sawAtCandidates = scanKeyedAt(text, candidates, KEYED_RULES, (match) => atCandidates.push(match));
+      expect(atCandidates).toEqual(everywhere);
+      expect(sawAtCandidates).toBe(sawEverywhere);
+      keyed += everywhere.length;
+    }
+    expect(keyed).toBeGreaterThan(300);
+  });
+
+  it('finds keyed secrets after a replacement earlier in the same text, and none inside one', () => {
+    const redactor = new Redactor();
+    expect(redactor.redactString('key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789AB then password=hunter2hunter2')).toBe(
+      'key [REDACTED:openai_api_key] then password=[REDACTED:secret_assignment]',
+    );
+    expect(redactor.redactString('bot 123456789:AAbcdefghijklmnopqrstuvwxyz0123456 token=s3cr3t-t0ken-value')).toBe(
+      'bot [REDACTED:telegram_bot_token] token=[REDACTED:secret_assignment]',
+    );
+    // `token=` inside the replaced flag value is gone with it; the key after it is still found.
+    expect(redactor.redactString('run --password "hunter2 token=abcdef12345" then api_key=Zx9kQ2mW7pL4vB8n')).toBe(
+      'run --password "[REDACTED:secret_flag]" then api_key=[REDACTED:secret_assignment]',
+    );
+  });
+});
