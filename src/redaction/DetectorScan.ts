@@ -36,13 +36,15 @@ const SECTION_ORDER: readonly DetectorSection[] = ['word', 'identifier', 'digit'
 
 export class DetectorScan {
   /**
-   * Global. Its matches start where some detector matches, or at a key separator (group 1
-   * participates; a detector may match there too), or are a whole match of a `keep` detector
-   * (another group participates: the first detector matching there is that one, so it need not
-   * be told). The scan has no other groups: the engine sets up every group's registers on each
-   * attempt.
+   * Global. Its matches start where some detector matches, or are a marker's (group 1 + the
+   * marker's index participates; a detector may start there too), or are a whole match of a
+   * `keep` detector (a later group participates: the first detector matching there is that one,
+   * so it need not be told). The scan has no other groups: the engine sets up every group's
+   * registers on each attempt.
    */
   readonly scan: RegExp;
+  /** Number of markers: groups 1…markers are theirs. */
+  readonly markers: number;
   /** The same, not global: the first match in a string, whatever `scan.lastIndex` is. */
   private readonly _search: RegExp;
   /** Detectors that can start with each ASCII character, in order. */
@@ -50,8 +52,11 @@ export class DetectorScan {
   /** Detectors that can start with a character outside ASCII. */
   private readonly _other: readonly Entry[];
 
-  /** @param keySeparator a pattern source (no groups) the scan also finds, in group 1 */
-  constructor(detectors: readonly Detector[], keySeparator = '(?!)') {
+  /**
+   * @param markers pattern sources (without groups) the scan also finds, each in a group of its
+   *   own, so that the caller learns what else a text holds in the same pass
+   */
+  constructor(detectors: readonly Detector[], markers: readonly string[] = []) {
     const entries: Entry[] = [];
     const sections: string[] = [];
     for (const section of SECTION_ORDER) {
@@ -77,7 +82,8 @@ export class DetectorScan {
       sections.push(`${gate}(?:${trie(items)})`);
     }
     const source = sections.length === 0 ? '(?!)' : sections.join('|');
-    this.scan = new RegExp(`(${keySeparator})|${source}`, 'g');
+    this.markers = markers.length;
+    this.scan = new RegExp([...markers.map((marker) => `(${marker})`), source].join('|'), 'g');
     this._search = new RegExp(source);
     const ascii: Entry[][] = Array.from({ length: 128 }, () => []);
     const other: Entry[] = [];

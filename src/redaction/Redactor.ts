@@ -140,6 +140,8 @@ export class Redactor {
   private readonly _scratch = new RedactionReport();
   /** Set by the last keyed scan: whether it saw a key some key rule could match. */
   private _sawRuleKey = false;
+  /** Set by the last text pass: whether its input held a percent escape. */
+  private _sawPercentEscape = false;
   /**
    * Short strings found clean as text (no redaction, no structural pass): the result of `_string`
    * for them depends on nothing but the string and this policy, so a repeat returns at once.
@@ -182,7 +184,7 @@ export class Redactor {
     const detectors = BUILT_IN_DETECTORS.filter(
       (detector) => this._detectPersonalData || detector.category !== 'personal',
     ).concat(detectIpAddresses ? IP_ADDRESS_DETECTORS : []);
-    this._detectors = new DetectorScan(detectors, KEY_SEPARATOR_SOURCE);
+    this._detectors = new DetectorScan(detectors, [KEY_SEPARATOR_SOURCE, '@', PERCENT_ESCAPE.source]);
     this._userPatterns = (options.patterns ?? []).map((entry) => compileUserPattern(entry));
     const allowStrings = new Set<string>();
     const allowPatterns: RegExp[] = [];
@@ -520,8 +522,9 @@ export class Redactor {
   private _textMaybeEncoded(value: string, report: RedactionReport): string {
     // First what is visible as it stands, then what decoding the rest reveals.
     const redacted = this._text(value, report);
-    // Decoding changes nothing (or throws) unless a `%` is followed by two hex digits.
-    if (!redacted.includes('%') || !PERCENT_ESCAPE.test(redacted)) return redacted;
+    // Decoding changes nothing (or throws) unless a `%` is followed by two hex digits (the text
+    // pass tells whether its input held one).
+    if (!this._sawPercentEscape || !PERCENT_ESCAPE.test(redacted)) return redacted;
     // Encoded again and again (`%2540` for `@`, a URL inside a query parameter): layer by layer.
     let result = redacted;
     let layer = redacted;
@@ -554,6 +557,9 @@ export class Redactor {
     // as positions in the text after this pass's replacements.
     let separators: number[] | undefined;
     let separatorsBefore: number[] | undefined;
+    // Replacements hold no `@` and no `%`: what the scan saw of them holds for the output too.
+    let sawAt = false;
+    this._sawPercentEscape = false;
     scan.lastIndex = 0;
     let found = scan.exec(text);
     if (found !== null) {
@@ -562,16 +568,22 @@ export class Redactor {
       while (found !== null) {
         const index = found.index;
         let located: DetectorMatch | undefined;
-        if (found[1] !== undefined) {
-          (separators ??= []).push(index + output.length - copied);
-          (separatorsBefore ??= []).push(index);
+        if (found[1] !== undefined || found[2] !== undefined || found[3] !== undefined) {
+          if (found[1] !== undefined) {
+            (separators ??= []).push(index + output.length - copied);
+            (separatorsBefore ??= []).push(index);
+          } else if (found[2] !== undefined) {
+            sawAt = true;
+          } else {
+            this._sawPercentEscape = true;
+          }
           located = detectors.at(text, index);
           if (located === undefined) {
             scan.lastIndex = index + 1;
             found = scan.exec(text);
             continue;
           }
-        } else if (found.length > 2 && hasGroup(found)) {
+        } else if (found.length > MARKERS + 1 && hasGroup(found)) {
           scan.lastIndex = Math.max(index + found[0].length, index + 1); // a kept match
           found = scan.exec(text);
           continue;
@@ -606,7 +618,7 @@ export class Redactor {
     }
     if (separators === undefined) this._sawRuleKey = false;
     else text = this._keyed(text, separators, report);
-    if (this._detectPersonalData && text.includes('@')) text = this._emails(text, report);
+    if (this._detectPersonalData && sawAt) text = this._emails(text, report);
     for (const { name, pattern } of this._userPatterns) {
       pattern.lastIndex = 0;
       if (!pattern.test(text)) continue;
@@ -747,9 +759,12 @@ export class Redactor {
   }
 }
 
-/** Whether a group of a scan match (other than the key separator's) participated. */
+/** The scan's markers (key separators, `@`, percent escapes) are its groups 1 to 3. */
+const MARKERS = 3;
+
+/** Whether a group of a scan match after the markers' participated (a kept match). */
 function hasGroup(found: RegExpExecArray): boolean {
-  for (let index = 2; index < found.length; index++) if (found[index] !== undefined) return true;
+  for (let index = MARKERS + 1; index < found.length; index++) if (found[index] !== undefined) return true;
   return false;
 }
 

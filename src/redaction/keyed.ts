@@ -98,33 +98,38 @@ export const KEYED_RULES: readonly KeyedRule[] = [
   },
 ];
 
-/** Any key one of the rules could match: tested first, so most keys cost one test. */
-const ANY_RULE_KEY = /(?:key|token|secret|passwd|password|passphrase|pwd|authorization|cookies?|sid|session|session_?id|sig|signature|auth|salt|cert|dsn|hmac|nonce|credentials?)$/;
+/** The ends of the keys some rule can match. */
+const RULE_KEY_WORDS: readonly string[] = [
+  'key', 'token', 'secret', 'passwd', 'password', 'passphrase', 'pwd', 'authorization', 'cookie', 'cookies', 'sid',
+  'session', 'session_id', 'sessionid', 'sig', 'signature', 'auth', 'salt', 'cert', 'dsn', 'hmac', 'nonce', 'credential',
+  'credentials',
+];
 
-/** Last three letters of every key ANY_RULE_KEY accepts: a cheap first check. */
-const RULE_KEY_ENDING_LIST: readonly string[] = ['key', 'ken', 'ret', 'swd', 'ord', 'ase', 'pwd', 'ion', 'kie', 'ies', 'sid', '_id', 'nid', 'sig', 'ure', 'uth', 'alt', 'ert', 'dsn', 'mac', 'nce', 'ial', 'als'];
+/** Any key one of the rules could match (lower-cased): tested first, so most keys cost one test. */
+const ANY_RULE_KEY = new RegExp(`(?:${RULE_KEY_WORDS.join('|')})$`);
 
-/** The same endings, lower-cased and packed as `matchAt` reads them. */
-const RULE_KEY_ENDINGS: ReadonlySet<number> = new Set(RULE_KEY_ENDING_LIST.map(pack));
+/** Their last three letters, lower-cased and packed as `matchAt` reads them: a cheaper first check. */
+const RULE_KEY_ENDINGS: ReadonlySet<number> = new Set(RULE_KEY_WORDS.map((word) => pack(word.slice(-3))));
 
 /**
- * Pattern source matching (without capturing groups) each separator `matchAt` may find a rule key
- * before: a `:` or `=` after one of the endings (as `| 32` lower-cases them), closing quotes or
+ * Pattern source matching (without capturing groups) exactly the separators `matchAt` can find a
+ * rule key before: a `:` or `=` after one of RULE_KEY_WORDS (any case), closing quotes or
  * backslashes, then blanks. The Redactor's detector scan finds these in the same pass as the
  * detectors, so the separators of most texts are never visited one by one.
  */
-export const KEY_SEPARATOR_SOURCE = `[:=](?<=(?:${keyEndingAlternatives()})["'\\\\]*[ \\t]*[:=])`;
+export const KEY_SEPARATOR_SOURCE = `[:=](?<=(?:${keyWordAlternatives()})["'\\\\]*[ \\t]*[:=])`;
 
-/** The endings as case-insensitive alternatives grouped by last letter (a look-behind reads it first). */
-function keyEndingAlternatives(): string {
-  const letter = (character: string): string => (character === '_' ? '[_\\x7f]' : `[${character.toUpperCase()}${character}]`);
+/** RULE_KEY_WORDS as case-insensitive alternatives grouped by last letter (a look-behind reads it first). */
+function keyWordAlternatives(): string {
+  const caseless = (text: string): string =>
+    [...text].map((character) => (character === character.toUpperCase() ? character : `[${character.toUpperCase()}${character}]`)).join('');
   const byLast = new Map<string, string[]>();
-  for (const ending of RULE_KEY_ENDING_LIST) {
-    const heads = byLast.get(ending[2]) ?? [];
-    heads.push([...ending.slice(0, 2)].map(letter).join(''));
-    byLast.set(ending[2], heads);
+  for (const word of RULE_KEY_WORDS) {
+    const heads = byLast.get(word.slice(-1)) ?? [];
+    heads.push(caseless(word.slice(0, -1)));
+    byLast.set(word.slice(-1), heads);
   }
-  return [...byLast].map(([last, heads]) => `(?:${heads.join('|')})${letter(last)}`).join('|');
+  return [...byLast].map(([last, heads]) => `(?:${heads.join('|')})${caseless(last)}`).join('|');
 }
 
 /** Three characters, lower-cased the cheap way (`| 32`), packed into one number. */

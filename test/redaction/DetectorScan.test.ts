@@ -67,7 +67,7 @@ function scanMatches(scan: DetectorScan, text: string): Array<[number, string, n
 describe('DetectorScan', () => {
   it('finds the same matches, of the same detectors, as the detectors tried one by one at every position', () => {
     for (const detectors of [BUILT_IN_DETECTORS, DETECTORS]) {
-      const scan = new DetectorScan(detectors, KEY_SEPARATOR_SOURCE);
+      const scan = new DetectorScan(detectors, [KEY_SEPARATOR_SOURCE]);
       let total = 0;
       for (const text of texts()) {
         const expected = referenceMatches(detectors, text);
