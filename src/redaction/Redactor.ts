@@ -186,7 +186,7 @@ export class Redactor {
     const detectors = BUILT_IN_DETECTORS.filter(
       (detector) => this._detectPersonalData || detector.category !== 'personal',
     ).concat(detectIpAddresses ? IP_ADDRESS_DETECTORS : []);
-    this._detectors = new DetectorScan(detectors, [KEY_SEPARATOR_SOURCE, '@', PERCENT_ESCAPE.source]);
+    this._detectors = new DetectorScan(detectors, SCAN_MARKERS);
     this._userPatterns = (options.patterns ?? []).map((entry) => compileUserPattern(entry));
     const allowStrings = new Set<string>();
     const allowPatterns: RegExp[] = [];
@@ -574,6 +574,8 @@ export class Redactor {
     // Replacements hold no `@` and no `%`: what the scan saw of them holds for the output too.
     let sawAt = false;
     this._sawPercentEscape = false;
+    let tailFrom = Math.max(0, text.length - MARKER_TAIL);
+    let tailShift = 0;
     scan.lastIndex = 0;
     let found = scan.exec(text);
     if (found !== null) {
@@ -628,7 +630,21 @@ export class Redactor {
         }
         found = scan.exec(text);
       }
+      tailFrom = Math.max(copied, text.length - MARKER_TAIL);
+      tailShift = output.length - copied;
       if (copied > 0) text = output + text.slice(copied);
+    }
+    // The markers end three characters after a separator or an escape (see SCAN_MARKERS): those
+    // in the last three characters of the input (and not replaced) are found here.
+    for (let position = tailFrom; position < value.length; position++) {
+      const code = value.charCodeAt(position);
+      if (code === 58 /* : */ || code === 61 /* = */) {
+        KEY_SEPARATOR.lastIndex = position;
+        if (KEY_SEPARATOR.test(value)) (separators ??= []).push(position + tailShift);
+      } else if (code === 37 /* % */) {
+        PERCENT_ESCAPE_AT.lastIndex = position;
+        if (PERCENT_ESCAPE_AT.test(value)) this._sawPercentEscape = true;
+      }
     }
     if (separators === undefined) this._sawRuleKey = false;
     else text = this._keyed(text, separators, report);
@@ -773,8 +789,21 @@ export class Redactor {
   }
 }
 
-/** The scan's markers (key separators, `@`, percent escapes) are its groups 1 to 3. */
-const MARKERS = 3;
+/**
+ * What the detector scan also finds, as its groups 1 to 3: key separators (for the key pass),
+ * `@` before something like a domain (for the email pass), percent escapes (for decoding). Each
+ * takes at least four characters, as every detector does: the engine then checks several
+ * characters at once at each position, and a one-character alternative made the whole scan a
+ * third slower. A separator or an escape needs three characters after it to be found so;
+ * `_text` looks at the last three characters of a text itself. An email's domain has a dot and
+ * two letters, so `@` always has them after it.
+ */
+const SCAN_MARKERS: readonly string[] = [`${KEY_SEPARATOR_SOURCE}[\\s\\S]{3}`, '@[A-Za-z0-9.-]*\\.[A-Za-z]{2}', `${PERCENT_ESCAPE.source}[\\s\\S]`];
+const MARKERS = SCAN_MARKERS.length;
+/** How many characters after a separator or an escape its marker takes. */
+const MARKER_TAIL = 3;
+const KEY_SEPARATOR = new RegExp(KEY_SEPARATOR_SOURCE, 'y');
+const PERCENT_ESCAPE_AT = new RegExp(PERCENT_ESCAPE.source, 'y');
 
 /** Whether a group of a scan match after the markers' participated (a kept match). */
 function hasGroup(found: RegExpExecArray): boolean {

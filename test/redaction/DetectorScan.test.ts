@@ -137,4 +137,17 @@ describe('DetectorScan', () => {
       'run --password "[REDACTED:secret_flag]" then api_key=[REDACTED:secret_assignment]',
     );
   });
+
+  it('finds key separators and percent escapes in the last three characters of a text (the scan markers need three after them)', () => {
+    const redactor = new Redactor();
+    expect(redactor.redactString('Authorization:xy')).toBe('Authorization:[REDACTED:authorization]');
+    expect(redactor.redactString('{"password":1}')).toBe('{"password":"[REDACTED:password]"}');
+    // The token's last character is percent-encoded: only decoding shows the whole token.
+    const token = `ghp_${'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z0'}`;
+    expect(token.length).toBe(39);
+    expect(redactor.redactString(`${token}%41`)).toBe('[REDACTED:github_token]');
+    expect(redactor.redactString(`see ${token}%41`)).toBe('see [REDACTED:github_token]');
+    // After a replacement, a separator at the very end maps to its place in the output.
+    expect(redactor.redactString(`${token}A Authorization:xy`)).toBe('[REDACTED:github_token] Authorization:[REDACTED:authorization]');
+  });
 });
