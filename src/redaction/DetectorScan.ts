@@ -59,6 +59,11 @@ export class DetectorScan {
   constructor(detectors: readonly Detector[], markers: readonly string[] = []) {
     const entries: Entry[] = [];
     const sections: string[] = [];
+    // A `keep` detector's match is told by a group of the scan (without asking which detector
+    // matched) only while no other detector comes before it: the scan's trie keeps the order only
+    // among detectors sharing a first character.
+    const grouped = new Set<Detector>();
+    let onlyKeep = true;
     for (const section of SECTION_ORDER) {
       const members = detectors.filter((detector) => detector.section === section);
       for (const detector of members) {
@@ -71,13 +76,15 @@ export class DetectorScan {
         }
         const gate = section === 'word' ? '' : SECTION_GATES[section];
         entries.push({ detector, sticky: new RegExp(gate + detector.pattern, detector.secretGroups > 0 ? 'yd' : 'y') });
+        onlyKeep &&= detector.category === 'keep';
+        if (onlyKeep) grouped.add(detector);
       }
       if (members.length === 0) continue;
       const gate = SECTION_GATES[section];
       const items = members.map((detector) => {
         const body = withoutCaptures(detector.pattern);
         const [prefix, rest] = splitLiteralPrefix(section === 'word' ? body.slice(2) : body);
-        return [prefix, detector.category === 'keep' ? `(${rest})` : rest] as const;
+        return [prefix, grouped.has(detector) ? `(${rest})` : rest] as const;
       });
       sections.push(`${gate}(?:${trie(items)})`);
     }

@@ -142,8 +142,10 @@ export class Redactor {
   private readonly _scratch = new RedactionReport();
   /** Set by the last keyed scan: whether it saw a key some key rule could match. */
   private _sawRuleKey = false;
-  /** Set by the last text pass: whether its input held a percent escape. */
+  /** Set by the last text pass: whether its input held a percent escape outside what it replaced. */
   private _sawPercentEscape = false;
+  /** What the running text pass's scan saw besides detector matches (see `_text`). */
+  private readonly _markers: Markers = { separators: [], separatorsBefore: [], at: false, percentEscape: false };
   /**
    * Short strings found clean as text (no redaction, no structural pass): the result of `_string`
    * for them depends on nothing but the string and this policy, so a repeat returns at once.
@@ -567,14 +569,16 @@ export class Redactor {
     let text = value;
     const detectors = this._detectors;
     const scan = detectors.scan;
-    // Separators a key rule may precede, found by the scan (texts without one skip the key pass),
-    // as positions in the text after this pass's replacements.
-    let separators: number[] | undefined;
-    let separatorsBefore: number[] | undefined;
-    // Replacements hold no `@` and no `%`: what the scan saw of them holds for the output too.
-    let sawAt = false;
-    this._sawPercentEscape = false;
-    let tailFrom = Math.max(0, text.length - MARKER_TAIL);
+    // What the scan's markers show (SCAN_MARKERS): separators a key rule may follow (texts without
+    // one skip the key pass), as positions in the text after this pass's replacements; whether an
+    // `@` or a percent escape is left (replacements hold neither).
+    const markers = this._markers;
+    if (markers.separators.length !== 0) markers.separators.length = 0; // (setting a length costs a call)
+    if (markers.separatorsBefore.length !== 0) markers.separatorsBefore.length = 0;
+    markers.at = false;
+    markers.percentEscape = false;
+    // Where the scan has looked: markers from there to the end are found by hand (MARKER_TAIL).
+    let looked = 0;
     let tailShift = 0;
     scan.lastIndex = 0;
     let found = scan.exec(text);
@@ -586,12 +590,12 @@ export class Redactor {
         let located: DetectorMatch | undefined;
         if (found[1] !== undefined || found[2] !== undefined || found[3] !== undefined) {
           if (found[1] !== undefined) {
-            (separators ??= []).push(index + output.length - copied);
-            (separatorsBefore ??= []).push(index);
+            markers.separators.push(index + output.length - copied);
+            markers.separatorsBefore.push(index);
           } else if (found[2] !== undefined) {
-            sawAt = true;
+            markers.at = true;
           } else {
-            this._sawPercentEscape = true;
+            markers.percentEscape = true;
           }
           located = detectors.at(text, index);
           if (located === undefined) {
@@ -600,7 +604,10 @@ export class Redactor {
             continue;
           }
         } else if (found.length > MARKERS + 1 && hasGroup(found)) {
-          scan.lastIndex = Math.max(index + found[0].length, index + 1); // a kept match
+          // A kept match: the scan jumps over it, so its markers are looked for by hand.
+          const end = Math.max(index + found[0].length, index + 1);
+          markersIn(text, index, end, output.length - copied, markers);
+          looked = scan.lastIndex = end;
           found = scan.exec(text);
           continue;
         } else {
@@ -609,45 +616,50 @@ export class Redactor {
           if (located === undefined) throw new Error('redaction: the scan and the detectors disagree');
         }
         const end = Math.max(index + located.match[0].length, index + 1);
+        // A marker at `index` itself is recorded already.
+        const from = found[1] !== undefined ? index + 1 : index;
         if (located.detector.category === 'keep') {
-          scan.lastIndex = end;
+          markersIn(text, from, end, output.length - copied, markers);
+          looked = scan.lastIndex = end;
         } else {
           const next = this._replaceMatch(located, text, report);
           if (next === undefined) {
             scan.lastIndex = index + 1;
           } else {
-            if (next !== null) {
-              // Separators inside the replaced text are gone.
-              while (separatorsBefore !== undefined && separatorsBefore.length > 0 && separatorsBefore[separatorsBefore.length - 1] >= next.start) {
+            // The parts of the match the scan jumps over and that stay in the text (a `-p` flag's
+            // command line, an allowed match) may hold markers.
+            if (next === null) {
+              markersIn(text, from, end, output.length - copied, markers);
+            } else {
+              // Separators inside the replaced text are gone (none with the built-in detectors: only
+              // `extendBefore` moves a replacement's start before the match).
+              const { separators, separatorsBefore } = markers;
+              while (separatorsBefore.length > 0 && separatorsBefore[separatorsBefore.length - 1] >= next.start) {
                 separatorsBefore.pop();
-                separators!.pop();
+                separators.pop();
               }
+              markersIn(text, from, next.start, output.length - copied, markers);
               output += text.slice(copied, next.start) + next.replacement;
               copied = next.end;
+              markersIn(text, Math.max(from, next.end), end, output.length - copied, markers);
             }
-            scan.lastIndex = end;
+            looked = scan.lastIndex = end;
           }
         }
         found = scan.exec(text);
       }
-      tailFrom = Math.max(copied, text.length - MARKER_TAIL);
+      looked = Math.max(looked, copied);
       tailShift = output.length - copied;
       if (copied > 0) text = output + text.slice(copied);
     }
-    // The markers end three characters after a separator or an escape (see SCAN_MARKERS): those
-    // in the last three characters of the input (and not replaced) are found here.
-    for (let position = tailFrom; position < value.length; position++) {
-      const code = value.charCodeAt(position);
-      if (code === 58 /* : */ || code === 61 /* = */) {
-        KEY_SEPARATOR.lastIndex = position;
-        if (KEY_SEPARATOR.test(value)) (separators ??= []).push(position + tailShift);
-      } else if (code === 37 /* % */) {
-        PERCENT_ESCAPE_AT.lastIndex = position;
-        if (PERCENT_ESCAPE_AT.test(value)) this._sawPercentEscape = true;
-      }
-    }
-    if (separators === undefined) this._sawRuleKey = false;
-    else text = this._keyed(text, separators, report);
+    // Markers end three characters after a separator or an escape: those in the last three
+    // characters of the input (and not replaced or looked at already) are found here.
+    markersIn(value, Math.max(looked, value.length - MARKER_TAIL), value.length, tailShift, markers);
+    // Copied out: a callback (onRedaction) may redact another text, and that pass reuses `markers`.
+    const sawAt = markers.at;
+    const sawPercentEscape = markers.percentEscape;
+    if (markers.separators.length === 0) this._sawRuleKey = false;
+    else text = this._keyed(text, markers.separators.slice(), report);
     if (this._detectPersonalData && sawAt) text = this._emails(text, report);
     for (const { name, pattern } of this._userPatterns) {
       pattern.lastIndex = 0;
@@ -655,6 +667,7 @@ export class Redactor {
       pattern.lastIndex = 0;
       text = text.replace(pattern, (secret) => (this._isAllowed(secret) ? secret : this.replacement(name, secret, report)));
     }
+    this._sawPercentEscape = sawPercentEscape;
     return text;
   }
 
@@ -804,6 +817,65 @@ const MARKERS = SCAN_MARKERS.length;
 const MARKER_TAIL = 3;
 const KEY_SEPARATOR = new RegExp(KEY_SEPARATOR_SOURCE, 'y');
 const PERCENT_ESCAPE_AT = new RegExp(PERCENT_ESCAPE.source, 'y');
+
+/** Up to this length, `markersIn` reads a part character by character. */
+const SHORT_PART = 16;
+
+/** What a text pass's scan saw besides detector matches. */
+interface Markers {
+  /** Key separators, ascending, as positions in the text after the pass's replacements. */
+  readonly separators: number[];
+  /** The same separators as positions in the text before them. */
+  readonly separatorsBefore: number[];
+  /** An `@` (an email address may be there). */
+  at: boolean;
+  /** A percent escape (decoding may show more). */
+  percentEscape: boolean;
+}
+
+/**
+ * The markers in `text[from, to)` (a part of the text the scan did not look at), added to
+ * `markers`; `shift` maps a position to the text after the replacements so far.
+ */
+function markersIn(text: string, from: number, to: number, shift: number, markers: Markers): void {
+  if (to - from <= SHORT_PART) {
+    // Short parts (the end of every text) character by character: cheaper than the searches.
+    for (let position = from; position < to; position++) {
+      const code = text.charCodeAt(position);
+      if (code === 58 /* : */ || code === 61 /* = */) {
+        KEY_SEPARATOR.lastIndex = position;
+        if (KEY_SEPARATOR.test(text)) {
+          markers.separators.push(position + shift);
+          markers.separatorsBefore.push(position);
+        }
+      } else if (code === 37 /* % */) {
+        PERCENT_ESCAPE_AT.lastIndex = position;
+        if (PERCENT_ESCAPE_AT.test(text)) markers.percentEscape = true;
+      } else if (code === 64 /* @ */) {
+        markers.at = true;
+      }
+    }
+    return;
+  }
+  const part = text.slice(from, to);
+  if (part.includes('@')) markers.at = true;
+  for (let percent = part.indexOf('%'); percent !== -1 && !markers.percentEscape; percent = part.indexOf('%', percent + 1)) {
+    PERCENT_ESCAPE_AT.lastIndex = from + percent;
+    if (PERCENT_ESCAPE_AT.test(text)) markers.percentEscape = true;
+  }
+  let colon = part.indexOf(':');
+  let equals = part.indexOf('=');
+  while (colon !== -1 || equals !== -1) {
+    const at = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals);
+    KEY_SEPARATOR.lastIndex = from + at;
+    if (KEY_SEPARATOR.test(text)) {
+      markers.separators.push(from + at + shift);
+      markers.separatorsBefore.push(from + at);
+    }
+    if (at === colon) colon = part.indexOf(':', at + 1);
+    else equals = part.indexOf('=', at + 1);
+  }
+}
 
 /** Whether a group of a scan match after the markers' participated (a kept match). */
 function hasGroup(found: RegExpExecArray): boolean {

@@ -144,6 +144,7 @@ export interface KeyedMatch {
 }
 
 const MAX_KEY_LENGTH = 64;
+const REDACTED_PREFIX = '[REDACTED:';
 
 function isKeyCharacter(code: number): boolean {
   return (
@@ -197,6 +198,8 @@ function matchAt(text: string, position: number, rules: readonly KeyedRule[]): K
   if (!RULE_KEY_ENDINGS.has(ending)) return NOT_A_RULE_KEY;
   let start = end;
   while (start > 0 && end - start < MAX_KEY_LENGTH && isKeyCharacter(text.charCodeAt(start - 1))) start--;
+  // A replacement's kind (`[REDACTED:api_key:<hash>]` in hash mode) is no key.
+  if (start >= 10 && text.startsWith(REDACTED_PREFIX, start - 10)) return NOT_A_RULE_KEY;
   const key = text.slice(start > 0 ? start - 1 : start, end + 1).toLowerCase();
   if (!ANY_RULE_KEY.test(key)) return NOT_A_RULE_KEY;
   const separator = text[position] as ':' | '=';

@@ -150,4 +150,28 @@ describe('DetectorScan', () => {
     // After a replacement, a separator at the very end maps to its place in the output.
     expect(redactor.redactString(`${token}A Authorization:xy`)).toBe('[REDACTED:github_token] Authorization:[REDACTED:authorization]');
   });
+
+  it('finds keys, email addresses and percent escapes inside matches the scan jumps over (kept, allowed, partly replaced)', () => {
+    const redactor = new Redactor();
+    const cases: Array<[string, string]> = [
+      ['mysql -u root password=Hunter2Hunter2 -pS3cr3tPw9x', 'mysql -u root password=[REDACTED:secret_assignment] -p[REDACTED:cli_credentials]'],
+      ['docker login -u ci --token=Zx9kQ2mW7pL4vB8n -p S3cr3tPw9x', 'docker login -u ci --token=[REDACTED:secret_assignment] -p [REDACTED:cli_credentials]'],
+      ['data:image/png;base64,iVBORw0KGgotoken=Zx9kQ2mW7pL4vB8n', 'data:image/png;base64,iVBORw0KGgotoken=[REDACTED:secret_assignment]'],
+      ['docker login -u jane.doe@example.com -p S3cr3tPw9x', 'docker login -u [REDACTED:email] -p [REDACTED:cli_credentials]'],
+      ['mysql -u root --init-command=jane%40example.com -pS3cr3tPw9x', 'mysql -u root --init-command=[REDACTED:email] -p[REDACTED:cli_credentials]'],
+      ['db_credentials=Zx9kQ2mW7pL4vB8nQ and Credential: Zx9kQ2mW7pL4vB8nQ', 'db_credentials=[REDACTED:secret_assignment] and Credential: [REDACTED:secret_assignment]'],
+    ];
+    for (const [text, expected] of cases) expect(redactor.redactString(text)).toBe(expected);
+    const allowing = new Redactor({ allowlist: ['AllowedPw1'] });
+    expect(allowing.redactString('mysql -u root api_key=Zx9kQ2mW7pL4vB8n -pAllowedPw1')).toBe('mysql -u root api_key=[REDACTED:secret_assignment] -pAllowedPw1');
+    expect(allowing.redactString('https://svc:AllowedPw1@db.example.com/x')).toBe('https://svc:[REDACTED:email]/x');
+  });
+
+  it('in hash mode, reads no key in a replacement (`[REDACTED:openai_api_key:…]` is hashed once), with or without escapes after it', () => {
+    const redactor = new Redactor({ replacement: 'hash', hashKey: 'k'.repeat(32) });
+    for (const tail of ['', ' see /a%2Fb']) {
+      const output = redactor.redactString(`key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789AB${tail}`);
+      expect(output).toMatch(new RegExp(`^key \\[REDACTED:openai_api_key:[0-9a-f]{16}\\]${tail.replace(/[.%/]/g, '\\$&')}$`));
+    }
+  });
 });
