@@ -144,7 +144,9 @@ export class Redactor {
   private _sawRuleKey = false;
   /** Set by the last text pass: whether its input held a percent escape outside what it replaced. */
   private _sawPercentEscape = false;
-  /** What the running text pass's scan saw besides detector matches (see `_text`). */
+  /** Whether a text pass is running (see `_text`). */
+  private _inTextPass = false;
+  /** What the running text pass's scan saw besides detector matches (see `_textPass`). */
   private readonly _markers: Markers = { separators: [], separatorsBefore: [], at: false, percentEscape: false };
   /**
    * Short strings found clean as text (no redaction, no structural pass): the result of `_string`
@@ -566,17 +568,32 @@ export class Redactor {
 
   /** The text pass: the detectors, then secrets by key, email addresses and user patterns. */
   private _text(value: string, report: RedactionReport): string {
+    // An `onRedaction` callback may redact another text while a pass runs: that one gets markers
+    // of its own.
+    if (this._inTextPass) return this._textPass(value, report, { separators: [], separatorsBefore: [], at: false, percentEscape: false });
+    this._inTextPass = true;
+    try {
+      const markers = this._markers;
+      if (markers.separators.length !== 0) markers.separators.length = 0; // (setting a length costs a call)
+      if (markers.separatorsBefore.length !== 0) markers.separatorsBefore.length = 0;
+      markers.at = false;
+      markers.percentEscape = false;
+      return this._textPass(value, report, markers);
+    } finally {
+      this._inTextPass = false;
+    }
+  }
+
+  /**
+   * `_text` with `markers` (empty) for what the scan's markers show (SCAN_MARKERS): separators a
+   * key rule may follow (texts without one skip the key pass), as positions in the text after
+   * this pass's replacements; whether an `@` or a percent escape is left (replacements hold
+   * neither).
+   */
+  private _textPass(value: string, report: RedactionReport, markers: Markers): string {
     let text = value;
     const detectors = this._detectors;
     const scan = detectors.scan;
-    // What the scan's markers show (SCAN_MARKERS): separators a key rule may follow (texts without
-    // one skip the key pass), as positions in the text after this pass's replacements; whether an
-    // `@` or a percent escape is left (replacements hold neither).
-    const markers = this._markers;
-    if (markers.separators.length !== 0) markers.separators.length = 0; // (setting a length costs a call)
-    if (markers.separatorsBefore.length !== 0) markers.separatorsBefore.length = 0;
-    markers.at = false;
-    markers.percentEscape = false;
     // Where the scan has looked: markers from there to the end are found by hand (MARKER_TAIL).
     let looked = 0;
     let tailShift = 0;
@@ -655,19 +672,16 @@ export class Redactor {
     // Markers end three characters after a separator or an escape: those in the last three
     // characters of the input (and not replaced or looked at already) are found here.
     markersIn(value, Math.max(looked, value.length - MARKER_TAIL), value.length, tailShift, markers);
-    // Copied out: a callback (onRedaction) may redact another text, and that pass reuses `markers`.
-    const sawAt = markers.at;
-    const sawPercentEscape = markers.percentEscape;
     if (markers.separators.length === 0) this._sawRuleKey = false;
-    else text = this._keyed(text, markers.separators.slice(), report);
-    if (this._detectPersonalData && sawAt) text = this._emails(text, report);
+    else text = this._keyed(text, markers.separators, report);
+    if (this._detectPersonalData && markers.at) text = this._emails(text, report);
     for (const { name, pattern } of this._userPatterns) {
       pattern.lastIndex = 0;
       if (!pattern.test(text)) continue;
       pattern.lastIndex = 0;
       text = text.replace(pattern, (secret) => (this._isAllowed(secret) ? secret : this.replacement(name, secret, report)));
     }
-    this._sawPercentEscape = sawPercentEscape;
+    this._sawPercentEscape = markers.percentEscape;
     return text;
   }
 

@@ -174,4 +174,25 @@ describe('DetectorScan', () => {
       expect(output).toMatch(new RegExp(`^key \\[REDACTED:openai_api_key:[0-9a-f]{16}\\]${tail.replace(/[.%/]/g, '\\$&')}$`));
     }
   });
+
+  it('gives the same output when an onRedaction callback redacts another text in the middle of a pass', () => {
+    const text = 'mysql -u root password=Hunter2Hunter2 -pS3cr3tPw9x then token=Zx9kQ2mW7pL4vB8nQ, see %41 and jane@example.com';
+    const expected = new Redactor().redactString(text);
+    expect(expected).toBe(
+      'mysql -u root password=[REDACTED:secret_assignment] -p[REDACTED:cli_credentials] then token=[REDACTED:secret_assignment], see %41 and [REDACTED:email]',
+    );
+    const inner: string[] = [];
+    let nested = false;
+    const redactor: Redactor = new Redactor({
+      onRedaction: () => {
+        if (nested) return;
+        nested = true;
+        inner.push(redactor.redactString('api_key=Qw8eR7tY6uI5oP4aS3 plain text'));
+        nested = false;
+      },
+    });
+    expect(redactor.redactString(text)).toBe(expected);
+    expect(inner).toHaveLength(4);
+    expect(new Set(inner)).toEqual(new Set(['api_key=[REDACTED:secret_assignment] plain text']));
+  });
 });
