@@ -96,6 +96,31 @@ const UUID_VALUE = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}
 /** Percent-encoding layers decoded at most (`%252540` is three). */
 const MAX_PERCENT_LAYERS = 3;
 
+/** A JSON escape that decodes to something else than the character after the backslash. */
+const DECODING_ESCAPE = /\\[bfnrtu/]/;
+/** Runs of percent escapes, and one escape of an ASCII character. */
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+const ASCII_ESCAPE = /%([0-7][0-9A-Fa-f])/g;
+
+/**
+ * Percent-decoded text. A stray `%` (`100% done`) or a broken UTF-8 sequence makes
+ * `decodeURIComponent` reject the whole text; then each run of escapes is decoded alone, and a run
+ * that is no UTF-8 has its ASCII escapes decoded (`%40` stays findable next to a Latin-1 `%E9`).
+ */
+function decodePercentEscapes(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(PERCENT_RUN, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run.replace(ASCII_ESCAPE, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+      }
+    });
+  }
+}
+
 /** A JSON number that is an integer: read as a BigInt, so its digits stay exact. */
 const INTEGER = /^-?\d+$/;
 
@@ -424,8 +449,9 @@ export class Redactor {
     // returned as is; otherwise it is redacted structurally, so it stays valid JSON.
     const probe = new RedactionReport(state.report.signal, true);
     this._textMaybeEncoded(value, probe);
-    // `\u` escapes hide what they encode from the text pass (`jane\u0040example.com`).
-    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0 && !value.includes('\\u')) {
+    // Escapes that decode to other characters hide what they encode from the text pass
+    // (`jane\u0040example.com`, `https:\/\/hooks.slack.com\/…`, `Bearer\tey…`): the walk decodes them.
+    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0 && !DECODING_ESCAPE.test(value)) {
       // Only this outcome is remembered: a structural pass depends on the depth and node budget.
       clean?.add(value);
       return value;
@@ -533,12 +559,7 @@ export class Redactor {
     let result = redacted;
     let layer = redacted;
     for (let level = 0; level < MAX_PERCENT_LAYERS && PERCENT_ESCAPE.test(layer); level++) {
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(layer);
-      } catch {
-        break; // malformed escapes: plain text
-      }
+      const decoded = decodePercentEscapes(layer);
       if (decoded === layer) break;
       const probe = new RedactionReport(report.signal, true);
       this._text(decoded, probe);

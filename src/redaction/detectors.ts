@@ -214,7 +214,8 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
   {
     kind: 'cli_credentials',
     category: 'credential',
-    pattern: '-(?<=(?<![^\\s])-)(?:u|-user)[ \\t]+[^\\s:"\']+:([^\\s"\']+)',
+    // After a blank, a quote (a JSON string, a quoted argument) or at the start.
+    pattern: '-(?<=(?<![^\\s"\'])-)(?:u|-user)[ \\t]+[^\\s:"\']+:([^\\s"\']+)',
     secretGroups: 1,
     section: 'anywhere',
     validate: isKeyedSecretValue,

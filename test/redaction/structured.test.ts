@@ -199,4 +199,21 @@ describe('bytes (M4)', () => {
     expect(new TextDecoder().decode(body as Uint8Array)).toBe('password=[REDACTED:secret_assignment]');
     await provider.shutdown();
   });
+
+  it('finds in JSON text what its strings show alone: after a quote, behind JSON escapes, and behind percent escapes next to a stray %', () => {
+    const redactor = new Redactor();
+    const cases: Array<[string, string]> = [
+      ['{"d":"100%","q":"jane%40example.com"}', '{"d":"100%","q":"[REDACTED:email]"}'],
+      ['{"d":"100%","q":"jane%40example.com","password":"x"}', '{"d":"100%","q":"[REDACTED:email]","password":"[REDACTED:password]"}'],
+      ['{"v":"-u a:bcdefgh"}', '{"v":"-u a:[REDACTED:cli_credentials]"}'],
+      ['{"h":"Bearer\\tabcdefgh12345678XYZ"}', '{"h":"Bearer\\t[REDACTED:bearer_token]"}'],
+      ['{"u":"https:\\/\\/hooks.slack.com\\/services\\/T0000000\\/B0000000\\/XXXXXXXXXXXXXXXXXXXXXXXX"}', '{"u":"[REDACTED:slack_webhook]"}'],
+      // Plain text: a stray `%` or a Latin-1 escape no longer stops the decoding of the others.
+      ['upload 100% done, contact jane%40example.com', 'upload 100% done, contact [REDACTED:email]'],
+      ['q=%E9t%E9 jane%40example.com', 'q=%E9t%E9 [REDACTED:email]'],
+    ];
+    for (const [text, expected] of cases) expect(redactor.redactString(text)).toBe(expected);
+    const keeping = new Redactor({ keyRules: [{ key: 'zzz', action: 'keep' }] });
+    expect(keeping.redactString('{"v":"-u a:bcdefgh"}')).toBe('{"v":"-u a:[REDACTED:cli_credentials]"}');
+  });
 });
