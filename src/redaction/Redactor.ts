@@ -451,7 +451,7 @@ export class Redactor {
     this._textMaybeEncoded(value, probe);
     // Escapes that decode to other characters hide what they encode from the text pass
     // (`jane\u0040example.com`, `https:\/\/hooks.slack.com\/…`, `Bearer\tey…`): the walk decodes them.
-    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0 && !DECODING_ESCAPE.test(value)) {
+    if (probe.total === 0 && !this._sawRuleKey && this._keyRules.length === 0 && !(value.includes('\\') && DECODING_ESCAPE.test(value))) {
       // Only this outcome is remembered: a structural pass depends on the depth and node budget.
       clean?.add(value);
       return value;
@@ -678,7 +678,12 @@ export class Redactor {
     }
     // Markers end three characters after a separator or an escape: those in the last three
     // characters of the input (and not replaced or looked at already) are found here.
-    markersIn(value, Math.max(looked, value.length - MARKER_TAIL), value.length, tailShift, markers);
+    for (let position = Math.max(looked, value.length - MARKER_TAIL); position < value.length; position++) {
+      if (MARKER_START[value.charCodeAt(position)] === 1) {
+        markersIn(value, position, value.length, tailShift, markers);
+        break;
+      }
+    }
     if (markers.separators.length === 0) this._sawRuleKey = false;
     else text = this._keyed(text, markers.separators, report);
     if (this._detectPersonalData && markers.at) text = this._emails(text, report);
@@ -838,6 +843,10 @@ const MARKERS = SCAN_MARKERS.length;
 const MARKER_TAIL = 3;
 const KEY_SEPARATOR = new RegExp(KEY_SEPARATOR_SOURCE, 'y');
 const PERCENT_ESCAPE_AT = new RegExp(PERCENT_ESCAPE.source, 'y');
+
+/** The characters a marker starts with (`:`, `=`, `%`, `@`), by character code. */
+const MARKER_START = new Uint8Array(65536);
+for (const character of ':=%@') MARKER_START[character.charCodeAt(0)] = 1;
 
 /** Up to this length, `markersIn` reads a part character by character. */
 const SHORT_PART = 16;
