@@ -43,8 +43,6 @@ export class DetectorScan {
    * registers on each attempt.
    */
   readonly scan: RegExp;
-  /** Number of markers: groups 1…markers are theirs. */
-  readonly markers: number;
   /** The same, not global: the first match in a string, whatever `scan.lastIndex` is. */
   private readonly _search: RegExp;
   /** Detectors that can start with each ASCII character, in order. */
@@ -89,7 +87,6 @@ export class DetectorScan {
       sections.push(`${gate}(?:${trie(items)})`);
     }
     const source = sections.length === 0 ? '(?!)' : sections.join('|');
-    this.markers = markers.length;
     this.scan = new RegExp([...markers.map((marker) => `(${marker})`), source].join('|'), 'g');
     this._search = new RegExp(source);
     const ascii: Entry[][] = Array.from({ length: 128 }, () => []);
@@ -200,7 +197,7 @@ function hasTopLevelAlternation(source: string): boolean {
 }
 
 /** The pattern source with its capturing groups made non-capturing (escapes and classes skipped). */
-export function withoutCaptures(source: string): string {
+function withoutCaptures(source: string): string {
   let result = '';
   let inClass = false;
   for (let index = 0; index < source.length; index++) {

@@ -140,6 +140,8 @@ interface WalkState {
   readonly report: RedactionReport;
   /** Set when a `keep` key rule left a value untouched (the text pass must not override it). */
   keptByRule?: boolean;
+  /** Set while walking JSON text that the text pass found nothing in. */
+  textClean?: boolean;
 }
 
 export class Redactor {
@@ -465,10 +467,13 @@ export class Redactor {
     }
     if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, value, state.report);
     const keptBefore = state.keptByRule;
+    const textCleanBefore = state.textClean;
     state.keptByRule = false;
+    state.textClean = probe.total === 0;
     const redacted = this._jsonNode(value, root, undefined, state, depth + 1);
     const kept = state.keptByRule;
     state.keptByRule = keptBefore || kept;
+    state.textClean = textCleanBefore;
     if (typeof redacted !== 'string') {
       // What the text pass found and the structural pass could not place (a match across JSON
       // punctuation) is still redacted, as text, unless a `keep` key rule left a value alone.
@@ -482,6 +487,15 @@ export class Redactor {
    * unchanged, or DROPPED. Unchanged values (and keys) keep their source text exactly.
    */
   private _jsonNode(text: string, node: JsonNode, key: string | undefined, state: WalkState, depth: number): string | undefined | typeof DROPPED {
+    if (node.type === 'string' && state.textClean === true && (key === undefined || this._decide(key) === INSPECT)) {
+      // A string without escapes in JSON text the text pass found clean: scanned alone it is the
+      // same text, already found clean (only key rules, applied here, can change it).
+      const escape = text.indexOf('\\', node.start);
+      if (escape === -1 || escape >= node.end) {
+        if (++state.nodes > this._maxNodes) return jsonSource(this.replacement(FAIL_CLOSED_KINDS.tooManyValues, '', state.report));
+        return undefined;
+      }
+    }
     const source = text.slice(node.start, node.end);
     if (node.type !== 'object' && node.type !== 'array') {
       const value = node.type === 'string' ? decodeJsonString(source) : node.type === 'literal' ? (JSON.parse(source) as unknown) : INTEGER.test(source) ? BigInt(source) : Number(source);

@@ -216,4 +216,15 @@ describe('bytes (M4)', () => {
     const keeping = new Redactor({ keyRules: [{ key: 'zzz', action: 'keep' }] });
     expect(keeping.redactString('{"v":"-u a:bcdefgh"}')).toBe('{"v":"-u a:[REDACTED:cli_credentials]"}');
   });
+
+  it('walking JSON text found clean, still rescans strings whose escapes may hide a secret, and applies key rules', () => {
+    const redactor = new Redactor();
+    // `token` makes the walk happen; the tab escape hides the Bearer token from the text pass.
+    expect(redactor.redactString('{"token":"x","n":"Bearer\\tabcdefgh12345678XYZ","m":"ok","list":["a",{"secret":"abc"}]}')).toBe(
+      '{"token":"[REDACTED:token]","n":"Bearer\\t[REDACTED:bearer_token]","m":"ok","list":["a",{"secret":"[REDACTED:secret]"}]}',
+    );
+    // The node budget still counts the strings the walk does not rescan.
+    const limited = new Redactor({ limits: { maxNodes: 3 } });
+    expect(limited.redactString('{"token":"x","a":"1","b":"2","c":"3"}')).toContain('[REDACTED:too_many_values]');
+  });
 });
