@@ -227,4 +227,15 @@ describe('bytes (M4)', () => {
     const limited = new Redactor({ limits: { maxNodes: 3 } });
     expect(limited.redactString('{"token":"x","a":"1","b":"2","c":"3"}')).toContain('[REDACTED:too_many_values]');
   });
+
+  it('walking JSON text with findings, rescans the strings between the first and the last one', () => {
+    const redactor = new Redactor();
+    const key = openaiKey;
+    expect(redactor.redactString(`{"password":"x","b":"see ${key}","c":"y"}`)).toBe(
+      '{"password":"[REDACTED:password]","b":"see [REDACTED:openai_api_key]","c":"y"}',
+    );
+    expect(redactor.redactString(`{"a":"${key}","password":"x","b":"mail jane@example.com","c":"${key}","d":"z"}`)).toBe(
+      '{"a":"[REDACTED:openai_api_key]","password":"[REDACTED:password]","b":"mail [REDACTED:email]","c":"[REDACTED:openai_api_key]","d":"z"}',
+    );
+  });
 });
