@@ -142,8 +142,12 @@ interface WalkState {
   readonly report: RedactionReport;
   /** Set when a `keep` key rule left a value untouched (the text pass must not override it). */
   keptByRule?: boolean;
-  /** Set while walking JSON text that the text pass found nothing in. */
-  textClean?: boolean;
+  /**
+   * While walking JSON text that the text pass found nothing in: the position of the next
+   * backslash at or after the last string looked at (-1 when the walk rescans everything). The
+   * walk visits strings left to right, so the search only moves forward.
+   */
+  nextEscape?: number;
 }
 
 export class Redactor {
@@ -469,13 +473,18 @@ export class Redactor {
     }
     if (depth >= this._maxDepth) return this.replacement(FAIL_CLOSED_KINDS.tooDeep, value, state.report);
     const keptBefore = state.keptByRule;
-    const textCleanBefore = state.textClean;
+    const nextEscapeBefore = state.nextEscape;
     state.keptByRule = false;
-    state.textClean = probe.total === 0;
+    if (probe.total === 0) {
+      const escape = value.indexOf('\\');
+      state.nextEscape = escape === -1 ? value.length : escape;
+    } else {
+      state.nextEscape = -1;
+    }
     const redacted = this._jsonNode(value, root, undefined, state, depth + 1);
     const kept = state.keptByRule;
     state.keptByRule = keptBefore || kept;
-    state.textClean = textCleanBefore;
+    state.nextEscape = nextEscapeBefore;
     if (typeof redacted !== 'string') {
       // What the text pass found and the structural pass could not place (a match across JSON
       // punctuation) is still redacted, as text, unless a `keep` key rule left a value alone.
@@ -489,11 +498,17 @@ export class Redactor {
    * unchanged, or DROPPED. Unchanged values (and keys) keep their source text exactly.
    */
   private _jsonNode(text: string, node: JsonNode, key: string | undefined, state: WalkState, depth: number): string | undefined | typeof DROPPED {
-    if (node.type === 'string' && state.textClean === true && (key === undefined || this._decide(key) === INSPECT)) {
+    const nextEscape = state.nextEscape ?? -1;
+    if (node.type === 'string' && nextEscape !== -1 && (key === undefined || this._decide(key) === INSPECT)) {
       // A string without escapes in JSON text the text pass found clean: scanned alone it is the
-      // same text, already found clean (only key rules, applied here, can change it).
-      const escape = text.indexOf('\\', node.start);
-      if (escape === -1 || escape >= node.end) {
+      // same text, already found clean (only key rules, applied here, can change it). Such a string
+      // holds no string or key either, so it is not walked as JSON (nor counted against the depth
+      // limit) even when it looks like JSON.
+      if (nextEscape < node.start) {
+        const escape = text.indexOf('\\', node.start);
+        state.nextEscape = escape === -1 ? text.length : escape;
+      }
+      if (state.nextEscape! >= node.end) {
         if (++state.nodes > this._maxNodes) return jsonSource(this.replacement(FAIL_CLOSED_KINDS.tooManyValues, '', state.report));
         return undefined;
       }

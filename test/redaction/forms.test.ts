@@ -110,4 +110,13 @@ describe('time budget (M6)', () => {
       expect(performance.now() - started, unit).toBeLessThan(1000);
     }
   });
+
+  it('a JSON text found clean, with a rule key and thousands of strings before a long tail, stays linear', () => {
+    const redactor = new Redactor({ limits: { maxNodes: 100_000, maxStringLength: 4_194_304 } });
+    // Each short string used to search the whole rest of the text for a backslash (about 200 ms here).
+    const json = JSON.stringify({ token: 'x', a: Array.from({ length: 20_000 }, () => 'ab'), pad: 'p'.repeat(1_048_576) });
+    const started = performance.now();
+    expect(redactor.redactString(json)).toContain('"token":"[REDACTED:token]"');
+    expect(performance.now() - started).toBeLessThan(100);
+  });
 });
