@@ -10,6 +10,7 @@
  * because only where its match starts is used.
  */
 import type { Detector, DetectorSection } from './detectors.js';
+import { firstCharacters } from './firstCharacters.js';
 
 /** A detector's match at a position: the first detector, in order, whose pattern matches there. */
 export interface DetectorMatch {
@@ -43,8 +44,10 @@ export class DetectorScan {
    * registers on each attempt.
    */
   readonly scan: RegExp;
-  /** The same, not global: the first match in a string, whatever `scan.lastIndex` is. */
+  /** The scan without the markers, not global: the first detector match in a string. */
   private readonly _search: RegExp;
+  /** The same, sticky: whether some detector matches at a position. */
+  private readonly _sticky: RegExp;
   /** Detectors that can start with each ASCII character, in order. */
   private readonly _ascii: ReadonlyArray<readonly Entry[]>;
   /** Detectors that can start with a character outside ASCII. */
@@ -87,8 +90,12 @@ export class DetectorScan {
       sections.push(`${gate}(?:${trie(items)})`);
     }
     const source = sections.length === 0 ? '(?!)' : sections.join('|');
+    for (const marker of markers) {
+      if (new RegExp(`${marker}|`).exec('')!.length !== 1) throw new Error(`scan marker has capturing groups: ${marker}`);
+    }
     this.scan = new RegExp([...markers.map((marker) => `(${marker})`), source].join('|'), 'g');
     this._search = new RegExp(source);
+    this._sticky = new RegExp(source, 'y');
     const ascii: Entry[][] = Array.from({ length: 128 }, () => []);
     const other: Entry[] = [];
     for (const entry of entries) {
@@ -111,6 +118,12 @@ export class DetectorScan {
       if (match !== null) return { detector, match };
     }
     return undefined;
+  }
+
+  /** Whether some detector matches at `index` (the scan says so unless a marker matched there). */
+  matchesAt(text: string, index: number): boolean {
+    this._sticky.lastIndex = index;
+    return this._sticky.test(text);
   }
 
   /** The first detector match in `text` (used inside a scan of another text: it keeps no state). */
@@ -218,216 +231,4 @@ function withoutCaptures(source: string): string {
     result += character;
   }
   return result;
-}
-
-/** The characters a match of a pattern can start with: ASCII codes, and whether any other. */
-export interface FirstCharacters {
-  readonly ascii: Uint8Array;
-  other: boolean;
-}
-
-/**
- * The characters a match of `source` can start with, over-approximated where the pattern is
- * not simple (a wrong guess costs speed, never a missed match: the caller fails closed when the
- * scan matches and no detector does).
- */
-export function firstCharacters(source: string): FirstCharacters {
-  const parser = new FirstCharacterParser(source);
-  const result = parser.alternation();
-  if (parser.index !== source.length) throw new Error(`unbalanced pattern: ${source}`);
-  return result.first;
-}
-
-interface Term {
-  readonly first: FirstCharacters;
-  /** Whether the term can match the empty string (so what follows can start the match). */
-  readonly nullable: boolean;
-}
-
-function emptySet(): FirstCharacters {
-  return { ascii: new Uint8Array(128), other: false };
-}
-
-function anySet(): FirstCharacters {
-  return { ascii: new Uint8Array(128).fill(1), other: true };
-}
-
-function addAll(target: FirstCharacters, source: FirstCharacters): void {
-  for (let code = 0; code < 128; code++) if (source.ascii[code] === 1) target.ascii[code] = 1;
-  if (source.other) target.other = true;
-}
-
-function addRange(target: FirstCharacters, from: number, to: number): void {
-  for (let code = from; code <= to; code++) {
-    if (code < 128) target.ascii[code] = 1;
-    else target.other = true;
-  }
-}
-
-/** `\d`, `\w`, `\s` and single escaped characters; undefined for anything wider. */
-function escapeSet(letter: string): FirstCharacters | undefined {
-  const set = emptySet();
-  switch (letter) {
-    case 'd':
-      addRange(set, 48, 57);
-      return set;
-    case 'w':
-      addRange(set, 48, 57);
-      addRange(set, 65, 90);
-      addRange(set, 97, 122);
-      addRange(set, 95, 95);
-      return set;
-    case 's':
-      for (const code of [9, 10, 11, 12, 13, 32]) addRange(set, code, code);
-      set.other = true;
-      return set;
-    case 'n':
-      addRange(set, 10, 10);
-      return set;
-    case 'r':
-      addRange(set, 13, 13);
-      return set;
-    case 't':
-      addRange(set, 9, 9);
-      return set;
-    default:
-      if (/[A-Za-z0-9]/.test(letter)) return undefined;
-      addRange(set, letter.charCodeAt(0), letter.charCodeAt(0));
-      return set;
-  }
-}
-
-class FirstCharacterParser {
-  index = 0;
-  private readonly _source: string;
-
-  constructor(source: string) {
-    this._source = source;
-  }
-
-  alternation(): Term {
-    const first = emptySet();
-    let nullable = false;
-    for (;;) {
-      const term = this._sequence();
-      addAll(first, term.first);
-      nullable ||= term.nullable;
-      if (this._source[this.index] !== '|') break;
-      this.index++;
-    }
-    return { first, nullable };
-  }
-
-  private _sequence(): Term {
-    const first = emptySet();
-    let nullable = true;
-    while (this.index < this._source.length && this._source[this.index] !== '|' && this._source[this.index] !== ')') {
-      const term = this._quantified();
-      if (nullable) addAll(first, term.first);
-      nullable &&= term.nullable;
-    }
-    return { first, nullable };
-  }
-
-  private _quantified(): Term {
-    const atom = this._atom();
-    const source = this._source;
-    const quantifier = source[this.index];
-    let nullable = atom.nullable;
-    if (quantifier === '?' || quantifier === '*') {
-      nullable = true;
-      this.index++;
-    } else if (quantifier === '+') {
-      this.index++;
-    } else if (quantifier === '{') {
-      const bounds = /^\{(\d+)(?:,\d*)?\}/.exec(source.slice(this.index));
-      if (bounds !== null) {
-        if (Number(bounds[1]) === 0) nullable = true;
-        this.index += bounds[0].length;
-      }
-    } else {
-      return atom;
-    }
-    if (source[this.index] === '?') this.index++; // lazy
-    return { first: atom.first, nullable };
-  }
-
-  private _atom(): Term {
-    const source = this._source;
-    const character = source[this.index];
-    if (character === '(') {
-      this.index++;
-      let zeroWidth = false;
-      if (source.startsWith('?=', this.index) || source.startsWith('?!', this.index)) {
-        zeroWidth = true;
-        this.index += 2;
-      } else if (source.startsWith('?<=', this.index) || source.startsWith('?<!', this.index)) {
-        zeroWidth = true;
-        this.index += 3;
-      } else if (source.startsWith('?:', this.index)) {
-        this.index += 2;
-      } else if (source.startsWith('?<', this.index)) {
-        this.index = source.indexOf('>', this.index) + 1;
-      }
-      const inner = this.alternation();
-      if (source[this.index] !== ')') throw new Error(`unbalanced pattern: ${source}`);
-      this.index++;
-      return zeroWidth ? { first: emptySet(), nullable: true } : inner;
-    }
-    if (character === '[') return { first: this._class(), nullable: false };
-    if (character === '\\') {
-      const letter = source[this.index + 1];
-      this.index += 2;
-      if (letter === 'b' || letter === 'B') return { first: emptySet(), nullable: true };
-      return { first: escapeSet(letter) ?? anySet(), nullable: false };
-    }
-    this.index++;
-    if (character === '^' || character === '$') return { first: emptySet(), nullable: true };
-    if (character === '.') return { first: anySet(), nullable: false };
-    const set = emptySet();
-    addRange(set, character.charCodeAt(0), character.charCodeAt(0));
-    return { first: set, nullable: false };
-  }
-
-  private _class(): FirstCharacters {
-    const source = this._source;
-    this.index++; // [
-    const negated = source[this.index] === '^';
-    if (negated) this.index++;
-    const set = emptySet();
-    let previous: number | undefined;
-    while (this.index < source.length && source[this.index] !== ']') {
-      let code: number | undefined;
-      if (source[this.index] === '\\') {
-        const escaped = escapeSet(source[this.index + 1]);
-        this.index += 2;
-        if (escaped === undefined) {
-          addAll(set, anySet());
-          continue;
-        }
-        const single = escaped.other ? -1 : escaped.ascii.indexOf(1);
-        if (single === -1 || escaped.ascii.lastIndexOf(1) !== single) {
-          addAll(set, escaped);
-          previous = undefined;
-          continue;
-        }
-        code = single;
-      } else if (source[this.index] === '-' && previous !== undefined && source[this.index + 1] !== ']') {
-        this.index++;
-        const to = source[this.index] === '\\' ? escapeSet(source[this.index + 1]) : undefined;
-        const end = to === undefined ? source.charCodeAt(this.index) : to.ascii.indexOf(1);
-        this.index += source[this.index] === '\\' ? 2 : 1;
-        addRange(set, previous, end);
-        previous = undefined;
-        continue;
-      } else {
-        code = source.charCodeAt(this.index);
-        this.index++;
-      }
-      addRange(set, code, code);
-      previous = code;
-    }
-    this.index++; // ]
-    return negated ? anySet() : set;
-  }
 }

@@ -654,6 +654,8 @@ export class Redactor {
           }
           located = detectors.at(text, index);
           if (located === undefined) {
+            // A detector the first-character table does not list here would be skipped silently.
+            if (detectors.matchesAt(text, index)) throw new Error('redaction: the scan and the detectors disagree');
             scan.lastIndex = index + 1;
             found = scan.exec(text);
             continue;
@@ -710,7 +712,8 @@ export class Redactor {
     // Markers end three characters after a separator or an escape: those in the last three
     // characters of the input (and not replaced or looked at already) are found here.
     for (let position = Math.max(looked, value.length - MARKER_TAIL); position < value.length; position++) {
-      if (MARKER_START[value.charCodeAt(position)] === 1) {
+      const code = value.charCodeAt(position);
+      if (code === 58 /* : */ || code === 61 /* = */ || code === 37 /* % */ || code === 64 /* @ */) {
         markersIn(value, position, value.length, tailShift, markers);
         break;
       }
@@ -860,24 +863,28 @@ export class Redactor {
 }
 
 /**
+ * How many characters a separator marker takes after the separator, and an escape marker after
+ * the `%` (the escape's two hex digits and one more): so every marker takes four.
+ */
+const MARKER_TAIL = 3;
+
+/**
  * What the detector scan also finds, as its groups 1 to 3: key separators (for the key pass),
  * `@` before something like a domain (for the email pass), percent escapes (for decoding). Each
  * takes at least four characters, as every detector does: the engine then checks several
  * characters at once at each position, and a one-character alternative made the whole scan a
- * third slower. A separator or an escape needs three characters after it to be found so;
- * `_text` looks at the last three characters of a text itself. An email's domain has a dot and
- * two letters, so `@` always has them after it.
+ * third slower. So a separator needs MARKER_TAIL characters after it, and an escape one after its
+ * hex digits; `_text` looks at the last MARKER_TAIL characters of a text itself. An email's
+ * domain has a dot and two letters (`isEmailDomain`), so `@` always has them after it.
  */
-const SCAN_MARKERS: readonly string[] = [`${KEY_SEPARATOR_SOURCE}[\\s\\S]{3}`, '@[A-Za-z0-9.-]*\\.[A-Za-z]{2}', `${PERCENT_ESCAPE.source}[\\s\\S]`];
+export const SCAN_MARKERS: readonly string[] = [
+  `${KEY_SEPARATOR_SOURCE}[\\s\\S]{${MARKER_TAIL}}`,
+  '@[A-Za-z0-9.-]*\\.[A-Za-z]{2}',
+  `${PERCENT_ESCAPE.source}[\\s\\S]{${MARKER_TAIL - 2}}`,
+];
 const MARKERS = SCAN_MARKERS.length;
-/** How many characters after a separator or an escape its marker takes. */
-const MARKER_TAIL = 3;
 const KEY_SEPARATOR = new RegExp(KEY_SEPARATOR_SOURCE, 'y');
 const PERCENT_ESCAPE_AT = new RegExp(PERCENT_ESCAPE.source, 'y');
-
-/** The characters a marker starts with (`:`, `=`, `%`, `@`), by character code. */
-const MARKER_START = new Uint8Array(65536);
-for (const character of ':=%@') MARKER_START[character.charCodeAt(0)] = 1;
 
 /** Up to this length, `markersIn` reads a part character by character. */
 const SHORT_PART = 16;

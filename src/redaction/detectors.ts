@@ -33,8 +33,8 @@ export interface Detector {
   /** Confirms a match (checksums, placeholders, entropy); a rejected match is left alone. */
   readonly validate?: (secret: string) => boolean;
   /**
-   * Where a match can start, so the combined pass tries the detector only there (a speed hint;
-   * the pattern must imply it): `word`: the pattern starts with `\\b`; `identifier`: it starts
+   * Where a match can start, so the scan tries the detector only there (a speed hint; the
+   * pattern must imply it): `word`: the pattern starts with `\\b`; `identifier`: it starts
    * with `(?<![A-Za-z0-9])`; `digit`: at `+`, `(`, three digits, or one or two digits and a dot,
    * not preceded by a letter, digit, `_` or `.`;
    * `anywhere`: no hint (best for patterns starting with a literal character).
@@ -47,8 +47,6 @@ export interface Detector {
   readonly extendBefore?: RegExp;
   /** When validation fails, retry without the last space-separated groups (an IBAN before a word). */
   readonly shrinkOnSpace?: boolean;
-  /** The characters a match can start with (a class source), when not plain from the pattern. */
-  readonly first?: string;
 }
 
 export type DetectorSection = 'word' | 'identifier' | 'digit' | 'anywhere';
@@ -245,7 +243,6 @@ export const BUILT_IN_DETECTORS: readonly Detector[] = [
     pattern: `\\b(?:(?:docker|podman|nerdctl|buildah|skopeo|oras|crane|helm(?:[ \\t]+registry)?)[ \\t]+login(?![\\w-])[^\\n|;&]{0,256}?[ \\t]|sshpass[ \\t]+)-p[ \\t]*${VALUE}`,
     secretGroups: VALUE_GROUPS,
     section: 'word',
-    first: '[dpnbsoch]',
     validate: isKeyedSecretValue,
   },
   {

@@ -3,8 +3,9 @@
  * `Authorization: Bearer …`, `Cookie: …`, `DB_PASSWORD=…`, `signing_key: <random>`.
  *
  * Rather than trying key words at every position of the text (costly with dozens of them), the
- * scanner jumps from one `:` or `=` to the next (native `indexOf`), reads the key just before
- * it and only then matches the value with a sticky pattern.
+ * key pass visits only the `:` and `=` that the Redactor's scan found after a key word a rule can
+ * take (KEY_SEPARATOR_SOURCE), reads the key just before each and only then matches the value
+ * with a sticky pattern.
  */
 import { isHighEntropySecret, isKeyedSecretValue } from './validators.js';
 
@@ -171,17 +172,20 @@ export function scanKeyedAt(
 ): boolean {
   let sawRuleKey = false;
   let resume = 0;
-  for (let index = 0; index < separators.length; index++) {
-    const position = separators[index];
-    if (position < resume) continue;
-    const match = matchAt(text, position, rules);
-    if (match !== NOT_A_RULE_KEY) sawRuleKey = true;
-    if (match !== undefined && match !== NOT_A_RULE_KEY) {
-      found(match);
-      resume = match.end;
+  try {
+    for (let index = 0; index < separators.length; index++) {
+      const position = separators[index];
+      if (position < resume) continue;
+      const match = matchAt(text, position, rules);
+      if (match !== NOT_A_RULE_KEY) sawRuleKey = true;
+      if (match !== undefined && match !== NOT_A_RULE_KEY) {
+        found(match);
+        resume = match.end;
+      }
     }
+  } finally {
+    longText = undefined; // not kept alive after the scan, even when a callback throws
   }
-  longText = undefined;
   return sawRuleKey;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DetectorScan, firstCharacters } from '../../src/redaction/DetectorScan.js';
-import { Redactor } from '../../src/redaction/Redactor.js';
+import { DetectorScan } from '../../src/redaction/DetectorScan.js';
+import { firstCharacters } from '../../src/redaction/firstCharacters.js';
+import { Redactor, SCAN_MARKERS } from '../../src/redaction/Redactor.js';
 import { BUILT_IN_DETECTORS, IP_ADDRESS_DETECTORS, type Detector } from '../../src/redaction/detectors.js';
 import { KEY_SEPARATOR_SOURCE, KEYED_RULES, scanKeyedAt, type KeyedMatch } from '../../src/redaction/keyed.js';
 import { generateCorpus, mixedText } from './corpus.js';
@@ -53,8 +54,9 @@ function scanMatches(scan: DetectorScan, text: string): Array<[number, string, n
   while ((match = pattern.exec(text)) !== null) {
     const located = scan.at(text, match.index);
     if (located === undefined) {
-      // Only a key separator may be where no detector matches.
-      expect(match[1]).toBeDefined();
+      // Only a marker (a key separator, `@`, a percent escape) may be where no detector matches.
+      expect(match[1] ?? match[2] ?? match[3]).toBeDefined();
+      expect(scan.matchesAt(text, match.index)).toBe(false);
       pattern.lastIndex = match.index + 1;
       continue;
     }
@@ -67,7 +69,7 @@ function scanMatches(scan: DetectorScan, text: string): Array<[number, string, n
 describe('DetectorScan', () => {
   it('finds the same matches, of the same detectors, as the detectors tried one by one at every position', () => {
     for (const detectors of [BUILT_IN_DETECTORS, DETECTORS]) {
-      const scan = new DetectorScan(detectors, [KEY_SEPARATOR_SOURCE]);
+      const scan = new DetectorScan(detectors, SCAN_MARKERS);
       let total = 0;
       for (const text of texts()) {
         const expected = referenceMatches(detectors, text);
@@ -104,12 +106,45 @@ describe('DetectorScan', () => {
     expect(chars('[^a]')).toHaveLength(128 + '+other'.length);
     expect(chars('\\s')).toBe('\t\n\u000b\f\r +other');
     expect(() => firstCharacters('(abc')).toThrow();
+    // What cannot be read is refused or widened, never narrowed.
+    expect(() => firstCharacters('(?i:abc)')).toThrow(/unsupported group/);
+    expect(chars('[!-\\x7e]')).toHaveLength(128 + '+other'.length);
+    expect(chars('[!-\\-]')).toBe('!"#$%&\'()*+,-');
+    expect(() => new DetectorScan(BUILT_IN_DETECTORS, ['(x)yz'])).toThrow(/capturing groups/);
   });
 
   it('visits every separator a key rule can follow (the key pass on the scan positions equals the pass on all of them)', () => {
     const separator = new RegExp(KEY_SEPARATOR_SOURCE, 'g');
+    // Every rule's keys, in the forms the key pass reads: a rule whose key word the separator
+    // pattern lacks would never fire.
+    const keys = [
+      'password', 'DB_PASSWORD', 'passwd', 'passphrase', 'secret', 'client_secret', 'api_key', 'apikey', 'x-api-key', 'access_key',
+      'private_key', 'access_token', 'refresh_token', 'auth_token', 'id_token', 'session_token', 'token', 'credentials', 'credential',
+      'X-Amz-Signature', 'x-goog-signature', 'AccountKey', 'DD_API_KEY', 'datadog_app_key', 'Authorization', 'Proxy-Authorization',
+      'cookie', 'Set-Cookie', 'sessionid', 'session_id', 'session', 'connect.sid', 'JSESSIONID', 'PHPSESSID', 'sid', 'signing_key',
+      'sig', 'signature', 'auth', 'hmac', 'salt', 'cert', 'dsn', ';Pwd', 'aws_secret_access_key',
+    ];
+    const keyTexts = keys.flatMap((key) => [
+      `${key}=Zx9kQ2mW7pL4vB8nQx3dF5gH7jK9lZx9kQ2mW7pL4v`,
+      `{"${key}": "Zx9kQ2mW7pL4vB8nQx3dF5gH7jK9lZx9kQ2mW7pL4v"}`,
+      `${key}: Bearer Zx9kQ2mW7pL4vB8nQx3dF5gH7jK9l`,
+      `${key}=abcdef0123456789abcdef0123456789abcdef01`,
+    ]);
+    const redactor = new Redactor();
+    for (const key of keys) {
+      // Each rule's value format: hex signatures and Datadog keys, Azure's 88-character key, AWS's 40.
+      const random = 'Zx9kQ2mW7pL4vB8nQx3dF5gH7jK9lZx9kQ2mW7pL4vZx9kQ2mW7pL4vB8nQx3dF5gH7jK9lZx9kQ2mW7pL4vZx9k';
+      const value = /^x-(?:amz|goog)-signature$|^dd_|^datadog/i.test(key)
+        ? 'abcdef0123456789abcdef0123456789abcdef01'
+        : key === 'AccountKey'
+          ? `${random.slice(0, 86)}==`
+          : key === 'aws_secret_access_key'
+            ? random.slice(0, 40)
+            : random.slice(0, 42);
+      expect(redactor.redactString(`${key}=${value}`), key).not.toContain(value.slice(0, 16));
+    }
     let keyed = 0;
-    for (const text of texts()) {
+    for (const text of [...texts(), ...keyTexts]) {
       const all: number[] = [];
       for (let index = 0; index < text.length; index++) if (text[index] === ':' || text[index] === '=') all.push(index);
       const candidates = [...text.matchAll(separator)].map((match) => match.index);
