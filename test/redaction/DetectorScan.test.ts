@@ -230,4 +230,18 @@ describe('DetectorScan', () => {
     expect(inner).toHaveLength(4);
     expect(new Set(inner)).toEqual(new Set(['api_key=[REDACTED:secret_assignment] plain text']));
   });
+
+  it('fails closed when the scan and the detectors disagree (the whole value is replaced and counted)', () => {
+    const kinds: string[] = [];
+    const redactor = new Redactor({ onRedaction: (kind) => kinds.push(kind) });
+    // A first-character table that lists no detector anywhere: the scan still finds the token.
+    const detectors = (redactor as unknown as { _detectors: DetectorScan })._detectors;
+    detectors.at = () => undefined;
+    const text = 'deploy with sk-proj-abcdefghijklmnopqrstuvwxyz0123456789AB now';
+    expect(redactor.redactString(text)).toBe('[REDACTED:redaction_error]');
+    // At a marker the detectors are asked directly: the `:` after `token` is a key separator, and
+    // the URL-password detector starts there too.
+    expect(redactor.redactString('see token://admin:s3cr3tpw@db.internal')).toBe('[REDACTED:redaction_error]');
+    expect(kinds).toEqual(['redaction_error', 'redaction_error']);
+  });
 });
