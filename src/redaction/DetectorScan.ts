@@ -44,6 +44,8 @@ export class DetectorScan {
    * registers on each attempt.
    */
   readonly scan: RegExp;
+  /** Number of markers: the scan's groups 1…markers are theirs, later ones are `keep` detectors'. */
+  private readonly _markers: number;
   /** The scan without the markers, not global: the first detector match in a string. */
   private readonly _search: RegExp;
   /** The same, sticky: whether some detector matches at a position. */
@@ -93,6 +95,7 @@ export class DetectorScan {
     for (const marker of markers) {
       if (new RegExp(`${marker}|`).exec('')!.length !== 1) throw new Error(`scan marker has capturing groups: ${marker}`);
     }
+    this._markers = markers.length;
     this.scan = new RegExp([...markers.map((marker) => `(${marker})`), source].join('|'), 'g');
     this._search = new RegExp(source);
     this._sticky = new RegExp(source, 'y');
@@ -118,6 +121,12 @@ export class DetectorScan {
       if (match !== null) return { detector, match };
     }
     return undefined;
+  }
+
+  /** Whether a match of `scan` is a whole match of a `keep` detector (its group participated). */
+  isKept(found: RegExpExecArray): boolean {
+    for (let group = this._markers + 1; group < found.length; group++) if (found[group] !== undefined) return true;
+    return false;
   }
 
   /** Whether some detector matches at `index` (the scan says so unless a marker matched there). */

@@ -178,7 +178,7 @@ export class Redactor {
   /** Whether a text pass is running (see `_text`). */
   private _inTextPass = false;
   /** What the running text pass's scan saw besides detector matches (see `_textPass`). */
-  private readonly _markers: Markers = { separators: [], separatorsBefore: [], at: false, percentEscape: false };
+  private readonly _markers: Markers = emptyMarkers();
   /**
    * Short strings found clean as text (no redaction, no structural pass): the result of `_string`
    * for them depends on nothing but the string and this policy, so a repeat returns at once.
@@ -608,12 +608,11 @@ export class Redactor {
   private _text(value: string, report: RedactionReport): string {
     // An `onRedaction` callback may redact another text while a pass runs: that one gets markers
     // of its own.
-    if (this._inTextPass) return this._textPass(value, report, { separators: [], separatorsBefore: [], at: false, percentEscape: false });
+    if (this._inTextPass) return this._textPass(value, report, emptyMarkers());
     this._inTextPass = true;
     try {
       const markers = this._markers;
       if (markers.separators.length !== 0) markers.separators.length = 0; // (setting a length costs a call)
-      if (markers.separatorsBefore.length !== 0) markers.separatorsBefore.length = 0;
       markers.at = false;
       markers.percentEscape = false;
       return this._textPass(value, report, markers);
@@ -646,7 +645,6 @@ export class Redactor {
         if (found[1] !== undefined || found[2] !== undefined || found[3] !== undefined) {
           if (found[1] !== undefined) {
             markers.separators.push(index + output.length - copied);
-            markers.separatorsBefore.push(index);
           } else if (found[2] !== undefined) {
             markers.at = true;
           } else {
@@ -660,7 +658,7 @@ export class Redactor {
             found = scan.exec(text);
             continue;
           }
-        } else if (found.length > MARKERS + 1 && hasGroup(found)) {
+        } else if (detectors.isKept(found)) {
           // A kept match: the scan jumps over it, so its markers are looked for by hand.
           const end = Math.max(index + found[0].length, index + 1);
           markersIn(text, index, end, output.length - copied, markers);
@@ -690,11 +688,9 @@ export class Redactor {
             } else {
               // Separators inside the replaced text are gone (none with the built-in detectors: only
               // `extendBefore` moves a replacement's start before the match).
-              const { separators, separatorsBefore } = markers;
-              while (separatorsBefore.length > 0 && separatorsBefore[separatorsBefore.length - 1] >= next.start) {
-                separatorsBefore.pop();
-                separators.pop();
-              }
+              const { separators } = markers;
+              const replacedFrom = next.start + output.length - copied;
+              while (separators.length > 0 && separators[separators.length - 1] >= replacedFrom) separators.pop();
               markersIn(text, from, next.start, output.length - copied, markers);
               output += text.slice(copied, next.start) + next.replacement;
               copied = next.end;
@@ -882,7 +878,6 @@ export const SCAN_MARKERS: readonly string[] = [
   '@[A-Za-z0-9.-]*\\.[A-Za-z]{2}',
   `${PERCENT_ESCAPE.source}[\\s\\S]{${MARKER_TAIL - 2}}`,
 ];
-const MARKERS = SCAN_MARKERS.length;
 const KEY_SEPARATOR = new RegExp(KEY_SEPARATOR_SOURCE, 'y');
 const PERCENT_ESCAPE_AT = new RegExp(PERCENT_ESCAPE.source, 'y');
 
@@ -893,12 +888,25 @@ const SHORT_PART = 16;
 interface Markers {
   /** Key separators, ascending, as positions in the text after the pass's replacements. */
   readonly separators: number[];
-  /** The same separators as positions in the text before them. */
-  readonly separatorsBefore: number[];
   /** An `@` (an email address may be there). */
   at: boolean;
   /** A percent escape (decoding may show more). */
   percentEscape: boolean;
+}
+
+function emptyMarkers(): Markers {
+  return { separators: [], at: false, percentEscape: false };
+}
+
+/** A key separator at `position` (`shift` maps it to the text after the replacements so far). */
+function noteSeparator(text: string, position: number, shift: number, markers: Markers): void {
+  KEY_SEPARATOR.lastIndex = position;
+  if (KEY_SEPARATOR.test(text)) markers.separators.push(position + shift);
+}
+
+function notePercentEscape(text: string, position: number, markers: Markers): void {
+  PERCENT_ESCAPE_AT.lastIndex = position;
+  if (PERCENT_ESCAPE_AT.test(text)) markers.percentEscape = true;
 }
 
 /**
@@ -910,45 +918,25 @@ function markersIn(text: string, from: number, to: number, shift: number, marker
     // Short parts (the end of every text) character by character: cheaper than the searches.
     for (let position = from; position < to; position++) {
       const code = text.charCodeAt(position);
-      if (code === 58 /* : */ || code === 61 /* = */) {
-        KEY_SEPARATOR.lastIndex = position;
-        if (KEY_SEPARATOR.test(text)) {
-          markers.separators.push(position + shift);
-          markers.separatorsBefore.push(position);
-        }
-      } else if (code === 37 /* % */) {
-        PERCENT_ESCAPE_AT.lastIndex = position;
-        if (PERCENT_ESCAPE_AT.test(text)) markers.percentEscape = true;
-      } else if (code === 64 /* @ */) {
-        markers.at = true;
-      }
+      if (code === 58 /* : */ || code === 61 /* = */) noteSeparator(text, position, shift, markers);
+      else if (code === 37 /* % */) notePercentEscape(text, position, markers);
+      else if (code === 64 /* @ */) markers.at = true;
     }
     return;
   }
   const part = text.slice(from, to);
   if (part.includes('@')) markers.at = true;
   for (let percent = part.indexOf('%'); percent !== -1 && !markers.percentEscape; percent = part.indexOf('%', percent + 1)) {
-    PERCENT_ESCAPE_AT.lastIndex = from + percent;
-    if (PERCENT_ESCAPE_AT.test(text)) markers.percentEscape = true;
+    notePercentEscape(text, from + percent, markers);
   }
   let colon = part.indexOf(':');
   let equals = part.indexOf('=');
   while (colon !== -1 || equals !== -1) {
     const at = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals);
-    KEY_SEPARATOR.lastIndex = from + at;
-    if (KEY_SEPARATOR.test(text)) {
-      markers.separators.push(from + at + shift);
-      markers.separatorsBefore.push(from + at);
-    }
+    noteSeparator(text, from + at, shift, markers);
     if (at === colon) colon = part.indexOf(':', at + 1);
     else equals = part.indexOf('=', at + 1);
   }
-}
-
-/** Whether a group of a scan match after the markers' participated (a kept match). */
-function hasGroup(found: RegExpExecArray): boolean {
-  for (let index = MARKERS + 1; index < found.length; index++) if (found[index] !== undefined) return true;
-  return false;
 }
 
 /** Two arrays with the same items (an attribute array whose redaction changed nothing). */
